@@ -1,0 +1,322 @@
+"""Typed, frozen experiment configuration.
+
+An experiment is `ExperimentConfig(data, model, trainer, runtime)`. Every field can be overridden from the command
+line with a dotted path (`--params=trainer.epochs=5,model.cnn.dropout=0.3`); values are parsed with the type of the
+field they replace, and the whole configuration is validated once, before anything is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from typing import Any
+
+MODEL_NAMES = ("cnn", "lstm", "transformer")
+STRATEGY_NAMES = ("auto", "default", "one_device", "mirrored", "multi_worker_mirrored")
+MIXED_PRECISION_NAMES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
+
+
+class ConfigError(ValueError):
+  """A configuration value is invalid; the message names the field and the fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+  """Where the examples come from and how they are shaped.
+
+  Attributes:
+    dataset: `digits`, `fashion_mnist`, `rotten_tomatoes`, `images:DIR` or `csv:PATH`.
+    data_dir: cache for fetched package files and prepared TFDS records (default `~/.cache/tfmodels`).
+    validation_fraction: share of the examples held out for validation when the source has no validation split.
+    test_fraction: share of the examples held out for testing when the source has no test split.
+    split_seed: seed of the deterministic, stratified split (independent of the training seed on purpose: changing
+      the training seed must not move examples between splits).
+    image_size: `(height, width)` every image is resized to; empty = the most common size in the training data.
+    image_channels: 1 (grey) or 3 (RGB) every image is converted to; 0 = the most common channel count.
+    max_tokens: vocabulary size of the text vectorizer, including padding and the OOV token.
+    sequence_length: fixed number of token ids per text (padded or truncated): static shapes for export.
+    shuffle_buffer: size of the training shuffle buffer.
+  """
+
+  dataset: str = "digits"
+  data_dir: str = ""
+  validation_fraction: float = 0.1
+  test_fraction: float = 0.2
+  split_seed: int = 0
+  image_size: tuple[int, ...] = ()
+  image_channels: int = 0
+  max_tokens: int = 20000
+  sequence_length: int = 64
+  shuffle_buffer: int = 10000
+
+
+@dataclasses.dataclass(frozen=True)
+class CnnConfig:
+  """Image classifier: conv/ReLU(/BatchNorm)/max-pool blocks, then a dense head.
+
+  Attributes:
+    conv_filters: filters of each conv block; one 2x2 max-pool follows each block.
+    kernel_size: side of the square convolution kernels.
+    dense_units: width of the hidden dense layer of the head (0 = no hidden layer).
+    batch_norm: BatchNorm after each convolution.
+    dropout: dropout rate before the output layer.
+  """
+
+  conv_filters: tuple[int, ...] = (32, 64)
+  kernel_size: int = 3
+  dense_units: int = 128
+  batch_norm: bool = False
+  dropout: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LstmConfig:
+  """Text classifier: embedding with padding mask, LSTM, dense head.
+
+  Attributes:
+    embedding_dim: width of the token embedding.
+    lstm_units: units of the LSTM (per direction).
+    bidirectional: wrap the LSTM in `Bidirectional`.
+    dropout: dropout on the embedding and before the output layer.
+  """
+
+  embedding_dim: int = 128
+  lstm_units: int = 64
+  bidirectional: bool = True
+  dropout: float = 0.3
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformerConfig:
+  """Text classifier: token + learned position embeddings (added), encoder blocks, pooling, dense head.
+
+  Attributes:
+    embedding_dim: model width.
+    num_layers: number of encoder blocks.
+    num_heads: attention heads per block.
+    ff_dim: hidden width of the GELU feed-forward network.
+    dropout: dropout in the blocks and before the output layer.
+    pooling: `mean` (masked mean over tokens) or `max`.
+  """
+
+  embedding_dim: int = 64
+  num_layers: int = 1
+  num_heads: int = 2
+  ff_dim: int = 128
+  dropout: float = 0.2
+  pooling: str = "mean"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+  """Which architecture, and the settings of each.
+
+  Attributes:
+    name: `cnn`, `lstm` or `transformer`.
+    cnn: settings used when `name == "cnn"`.
+    lstm: settings used when `name == "lstm"`.
+    transformer: settings used when `name == "transformer"`.
+  """
+
+  name: str = "cnn"
+  cnn: CnnConfig = dataclasses.field(default_factory=CnnConfig)
+  lstm: LstmConfig = dataclasses.field(default_factory=LstmConfig)
+  transformer: TransformerConfig = dataclasses.field(default_factory=TransformerConfig)
+
+  @property
+  def architecture(self) -> CnnConfig | LstmConfig | TransformerConfig:
+    """The settings of the selected architecture."""
+    return getattr(self, self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerConfig:
+  """Optimisation settings.
+
+  Attributes:
+    epochs: passes over the training split.
+    batch_size: global batch size (split across replicas; must divide evenly).
+    learning_rate: Adam learning rate.
+    weight_decay: decoupled weight decay (AdamW) when > 0.
+    clipnorm: global gradient-norm clip (0 = none).
+    label_smoothing: label smoothing of the cross-entropy.
+    checkpoint_max_to_keep: epoch checkpoints kept for resuming.
+    best_metric: validation metric that selects the best weights (`accuracy` or `loss`).
+  """
+
+  epochs: int = 20
+  batch_size: int = 64
+  learning_rate: float = 1e-3
+  weight_decay: float = 0.0
+  clipnorm: float = 0.0
+  label_smoothing: float = 0.0
+  checkpoint_max_to_keep: int = 2
+  best_metric: str = "accuracy"
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeConfig:
+  """Where and how the computation runs.
+
+  Attributes:
+    strategy: `auto`, `default`, `one_device`, `mirrored` or `multi_worker_mirrored`.
+    mixed_precision: `auto`, `off`, `mixed_float16` or `mixed_bfloat16`.
+    jit_compile: compile the train step with XLA (slower on CPU, so off by default).
+    seed: seed of weights, shuffling and dropout.
+  """
+
+  strategy: str = "auto"
+  mixed_precision: str = "auto"
+  jit_compile: bool = False
+  seed: int = 42
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+  """A whole training run.
+
+  Attributes:
+    data: the data set and its shaping.
+    model: the architecture.
+    trainer: the optimisation.
+    runtime: devices, precision and seed.
+  """
+
+  data: DataConfig = dataclasses.field(default_factory=DataConfig)
+  model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+  trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)
+  runtime: RuntimeConfig = dataclasses.field(default_factory=RuntimeConfig)
+
+  def validate(self) -> "ExperimentConfig":
+    """Raises `ConfigError` naming the first invalid field; returns self."""
+    _check(self.model.name in MODEL_NAMES, "model.name", self.model.name, f"one of {', '.join(MODEL_NAMES)}")
+    _check(self.runtime.strategy in STRATEGY_NAMES, "runtime.strategy", self.runtime.strategy,
+           f"one of {', '.join(STRATEGY_NAMES)}")
+    _check(self.runtime.mixed_precision in MIXED_PRECISION_NAMES, "runtime.mixed_precision",
+           self.runtime.mixed_precision, f"one of {', '.join(MIXED_PRECISION_NAMES)}")
+    _check(self.trainer.epochs >= 1, "trainer.epochs", self.trainer.epochs, "an integer >= 1")
+    _check(self.trainer.batch_size >= 1, "trainer.batch_size", self.trainer.batch_size, "an integer >= 1")
+    _check(self.trainer.learning_rate > 0, "trainer.learning_rate", self.trainer.learning_rate, "a number > 0")
+    _check(self.trainer.best_metric in ("accuracy", "loss"), "trainer.best_metric", self.trainer.best_metric,
+           "accuracy or loss")
+    _check(0 <= self.data.validation_fraction < 1, "data.validation_fraction", self.data.validation_fraction,
+           "a fraction in [0, 1)")
+    _check(0 < self.data.test_fraction < 1, "data.test_fraction", self.data.test_fraction, "a fraction in (0, 1)")
+    _check(self.data.validation_fraction + self.data.test_fraction < 1, "data.test_fraction",
+           self.data.test_fraction, "a fraction that leaves training examples beside the validation fraction")
+    _check(len(self.data.image_size) in (0, 2), "data.image_size", self.data.image_size,
+           "empty or two integers (height, width)")
+    _check(self.data.image_channels in (0, 1, 3), "data.image_channels", self.data.image_channels, "0, 1 or 3")
+    _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length, "an integer >= 1")
+    _check(self.data.max_tokens >= 3, "data.max_tokens", self.data.max_tokens, "an integer >= 3")
+    for name in ("dropout",):
+      for arch in (self.model.cnn, self.model.lstm, self.model.transformer):
+        value = getattr(arch, name)
+        _check(0 <= value < 1, f"model.{type(arch).__name__[:-6].lower()}.{name}", value, "a rate in [0, 1)")
+    t = self.model.transformer
+    _check(t.embedding_dim % t.num_heads == 0, "model.transformer.num_heads", t.num_heads,
+           f"a divisor of model.transformer.embedding_dim ({t.embedding_dim})")
+    _check(t.pooling in ("mean", "max"), "model.transformer.pooling", t.pooling, "mean or max")
+    return self
+
+  def to_dict(self) -> dict[str, Any]:
+    return dataclasses.asdict(self)
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+  @classmethod
+  def from_dict(cls, values: dict[str, Any]) -> "ExperimentConfig":
+    return _from_dict(cls, values, prefix="")
+
+  def override(self, assignments: dict[str, str]) -> "ExperimentConfig":
+    """Returns a copy with dotted-path fields replaced; values are strings parsed by the field's type."""
+    result = self
+    for path, text in assignments.items():
+      result = _replace_path(result, path.split("."), text, path)
+    return result
+
+
+def parse_assignments(text: str) -> dict[str, str]:
+  """Parses `a.b=1,c.d=x` (commas inside parentheses or brackets are kept: `data.image_size=(32,32)`)."""
+  assignments: dict[str, str] = {}
+  depth, start, parts = 0, 0, []
+  for i, char in enumerate(text):
+    if char in "([":
+      depth += 1
+    elif char in ")]":
+      depth -= 1
+    elif char == "," and depth == 0:
+      parts.append(text[start:i])
+      start = i + 1
+  parts.append(text[start:])
+  for part in (p.strip() for p in parts):
+    if not part:
+      continue
+    if "=" not in part:
+      raise ConfigError(f"Override '{part}' has no '='. Write overrides as path=value, e.g. trainer.epochs=5.")
+    key, value = part.split("=", 1)
+    assignments[key.strip()] = value.strip()
+  return assignments
+
+
+def _check(ok: bool, field: str, value: Any, expected: str) -> None:
+  if not ok:
+    raise ConfigError(f"Invalid {field}={value!r}: expected {expected}.")
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+  return typing.get_type_hints(cls)
+
+
+def _from_dict(cls: type, values: dict[str, Any], prefix: str):
+  types = _field_types(cls)
+  kwargs = {}
+  for key, value in values.items():
+    if key not in types:
+      raise ConfigError(f"Unknown config field '{prefix}{key}'. Known fields: {', '.join(sorted(types))}.")
+    if dataclasses.is_dataclass(types[key]):
+      kwargs[key] = _from_dict(types[key], value, f"{prefix}{key}.")
+    elif typing.get_origin(types[key]) is tuple:
+      kwargs[key] = tuple(value)
+    else:
+      kwargs[key] = value
+  return cls(**kwargs)
+
+
+def _replace_path(node: Any, path: list[str], text: str, full_path: str):
+  types = _field_types(type(node))
+  key = path[0]
+  if key not in types:
+    raise ConfigError(f"Unknown config field '{full_path}': '{key}' is not one of {', '.join(sorted(types))}.")
+  if len(path) == 1:
+    if dataclasses.is_dataclass(types[key]):
+      raise ConfigError(f"'{full_path}' is a group of settings; name one of its fields, e.g. {full_path}."
+                        f"{next(iter(_field_types(types[key])))}=...")
+    return dataclasses.replace(node, **{key: _parse_value(types[key], text, full_path)})
+  if not dataclasses.is_dataclass(types[key]):
+    raise ConfigError(f"Unknown config field '{full_path}': '{key}' has no sub-fields.")
+  return dataclasses.replace(node, **{key: _replace_path(getattr(node, key), path[1:], text, full_path)})
+
+
+def _parse_value(kind: Any, text: str, path: str):
+  try:
+    if kind is bool:
+      lowered = text.lower()
+      if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(text)
+      return lowered in ("true", "1", "yes")
+    if kind is int:
+      return int(text)
+    if kind is float:
+      return float(text)
+    if kind is str:
+      return text
+    if typing.get_origin(kind) is tuple:
+      stripped = text.strip().strip("()[]").strip()
+      return tuple(int(v) for v in stripped.split(",") if v.strip()) if stripped else ()
+  except ValueError:
+    pass
+  raise ConfigError(f"Cannot read '{text}' for {path}: expected a value of type "
+                    f"{getattr(kind, '__name__', str(kind))}.")

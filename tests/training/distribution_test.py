@@ -1,0 +1,54 @@
+"""Tests of tfmodels/training/distribution.py."""
+
+import json
+
+import keras
+import pytest
+import tensorflow as tf
+
+from tfmodels.config import ConfigError
+from tfmodels.training import distribution
+
+
+def test_auto_is_default_strategy_on_cpu():
+  assert distribution.build_strategy("auto") is tf.distribute.get_strategy()
+
+
+def test_mirrored_uses_every_logical_cpu_without_gpus():
+  strategy = distribution.build_strategy("mirrored")
+  assert strategy.num_replicas_in_sync == len(tf.config.list_logical_devices("CPU")) == 2
+
+
+def test_unknown_strategy():
+  with pytest.raises(ConfigError, match="Unknown strategy 'tpu'"):
+    distribution.build_strategy("tpu")
+
+
+@pytest.mark.parametrize("tf_config, fragment", [
+    ("", "needs the TF_CONFIG"),
+    ("{not json", "not valid JSON"),
+    (json.dumps({"cluster": {"worker": ["localhost:1"]}}), "'cluster' and 'task'"),
+    (json.dumps({"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}}),
+     "index 3 is outside the cluster"),
+    (json.dumps({"cluster": {"worker": ["localhost:1"]}, "task": {"type": "ps", "index": 0}}), "not in the cluster"),
+])
+def test_bad_tf_config(tf_config, fragment):
+  with pytest.raises(ConfigError, match=fragment):
+    distribution.check_tf_config(tf_config)
+
+
+def test_mixed_precision_resolution_on_cpu():
+  assert distribution.resolve_mixed_precision("auto") == "float32"
+  assert distribution.resolve_mixed_precision("off") == "float32"
+  assert distribution.resolve_mixed_precision("mixed_bfloat16") == "mixed_bfloat16"
+  with pytest.raises(ConfigError, match="Unknown mixed precision"):
+    distribution.resolve_mixed_precision("fp8")
+
+
+def test_set_precision_policy_sets_and_resets():
+  try:
+    assert distribution.set_precision_policy("mixed_float16") == "mixed_float16"
+    assert keras.mixed_precision.global_policy().compute_dtype == "float16"
+  finally:
+    distribution.set_precision_policy("off")
+  assert keras.mixed_precision.global_policy().name == "float32"

@@ -1,0 +1,48 @@
+"""Keras `TextVectorization` adapted on the training split only, saved as a vocabulary file beside the model.
+
+Defaults are Keras' (`lower_and_strip_punctuation`, whitespace split), so the edge runtime's pure-Python tokenizer
+can reproduce them exactly. Token id 0 is padding and 1 is the out-of-vocabulary token.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import keras
+import tensorflow as tf
+
+VOCABULARY_FILE = "vocabulary.txt"
+
+
+def adapt_vectorizer(texts: tf.data.Dataset, max_tokens: int, sequence_length: int) -> keras.layers.TextVectorization:
+  """Returns a vectorizer adapted on `texts` (an unbatched dataset of strings)."""
+  vectorizer = keras.layers.TextVectorization(
+      max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length)
+  vectorizer.adapt(texts.batch(1024))
+  return vectorizer
+
+
+def load_vectorizer(path: str, sequence_length: int) -> keras.layers.TextVectorization:
+  """Returns a vectorizer over the vocabulary file at `path` (one token a line, as `save_vocabulary` writes)."""
+  vocabulary = read_vocabulary(path)
+  # The file holds padding ("") and OOV ("[UNK]") first; Keras adds them itself.
+  return keras.layers.TextVectorization(
+      vocabulary=vocabulary[2:], output_mode="int", output_sequence_length=sequence_length)
+
+
+def read_vocabulary(path: str) -> list[str]:
+  with open(path, encoding="utf-8") as f:
+    return [line[:-1] if line.endswith("\n") else line for line in f]
+
+
+def save_vocabulary(vectorizer: keras.layers.TextVectorization, path: str) -> None:
+  """Writes the vocabulary, index = token id, atomically."""
+  vocabulary = vectorizer.get_vocabulary()
+  for token in vocabulary:
+    if "\n" in token:
+      raise ValueError(f"Vocabulary token {token!r} holds a newline; it cannot be stored one token a line.")
+  directory = os.path.dirname(os.path.abspath(path))
+  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
+    f.write("".join(token + "\n" for token in vocabulary))
+  os.replace(f.name, path)

@@ -1,0 +1,49 @@
+"""From command-line values to a validated ExperimentConfig, and the training entry point the tools call.
+
+Built-in data sets come with presets (settings that reach the quality targets in BENCHMARKS.md); flags override
+presets, and `--params` overrides both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tfmodels import cli
+from tfmodels.config import ExperimentConfig, parse_assignments
+from tfmodels.data import DataError
+from tfmodels.training.model_artifact import ArtifactError
+from tfmodels.training.trainer import Trainer, TrainingError
+
+for _error in (DataError, ArtifactError, TrainingError):
+  if _error not in cli.USER_ERRORS:
+    cli.register_user_error(_error)
+
+# (dataset, model) -> overrides; "*" matches any model.
+PRESETS: dict[tuple[str, str], dict[str, str]] = {
+    ("digits", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "32"},
+    ("fashion_mnist", "cnn"): {"trainer.epochs": "15", "trainer.batch_size": "128", "model.cnn.batch_norm": "true",
+                               "model.cnn.dropout": "0.4"},
+    ("rotten_tomatoes", "*"): {"trainer.epochs": "6", "trainer.batch_size": "64", "data.sequence_length": "64"},
+}
+
+
+def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, epochs: int | None = None,
+                      batch_size: int | None = None, learning_rate: float | None = None, strategy: str = "auto",
+                      mixed_precision: str = "auto", jit_compile: bool = False, seed: int | None = None,
+                      params: str = "") -> ExperimentConfig:
+  """Returns the validated configuration: defaults, then the preset, then flags, then `params`."""
+  config = ExperimentConfig()
+  config = dataclasses.replace(config, model=dataclasses.replace(config.model, name=model),
+                               data=dataclasses.replace(config.data, dataset=dataset))
+  for key in ((dataset, model), (dataset, "*")):
+    config = config.override(PRESETS.get(key, {}))
+  flag_values = {"data.data_dir": data_dir, "trainer.epochs": epochs, "trainer.batch_size": batch_size,
+                 "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,
+                 "runtime.mixed_precision": mixed_precision, "runtime.jit_compile": jit_compile, "runtime.seed": seed}
+  config = config.override({path: str(value) for path, value in flag_values.items() if value is not None})
+  return config.override(parse_assignments(params)).validate()
+
+
+def train(config: ExperimentConfig, model_dir: str, strategy=None) -> dict:
+  """Trains `config` into `model_dir`; returns the test-split figures."""
+  return Trainer(config, model_dir, strategy=strategy).run()

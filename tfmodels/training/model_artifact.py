@@ -1,0 +1,109 @@
+"""The trained-model directory: what the trainer writes and what evaluation and export read.
+
+Layout of `model_dir`:
+  config.json        the ExperimentConfig of the run
+  dataset.json       data set name, kind (image|text), feature shape, label names, example counts
+  vocabulary.txt     text models: one token a line, index = token id (0 padding, 1 OOV)
+  model.keras        the trained model (best validation weights)
+  evaluation.json    test-split figures
+  history.json/.csv  per-epoch figures; training_curves.png
+  checkpoints/       per-epoch checkpoints for resuming; logs/ TensorBoard
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfmodels.config import ExperimentConfig
+from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE, load_vectorizer, read_vocabulary
+
+CONFIG_FILE = "config.json"
+DATASET_FILE = "dataset.json"
+MODEL_FILE = "model.keras"
+EVALUATION_FILE = "evaluation.json"
+
+
+class ArtifactError(ValueError):
+  """A model directory is missing, incomplete or belongs to another run."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelArtifact:
+  """A trained model directory, read back.
+
+  Attributes:
+    model_dir: the directory.
+    config: the configuration the model was trained with.
+    kind: `image` or `text`.
+    feature_shape: raw feature shape: `(H, W, C)` for images, `()` for text.
+    label_names: class names, index = class id.
+    dataset_name: the data set it was trained on.
+  """
+
+  model_dir: str
+  config: ExperimentConfig
+  kind: str
+  feature_shape: tuple[int, ...]
+  label_names: tuple[str, ...]
+  dataset_name: str
+
+  @classmethod
+  def load(cls, model_dir: str) -> "ModelArtifact":
+    """Reads a trained model directory; raises `ArtifactError` with the way out when it is not one."""
+    if not os.path.isdir(model_dir):
+      raise ArtifactError(f"Model directory '{model_dir}' does not exist. Train a model first: "
+                          f"python tools/train.py --model_dir={model_dir} ...")
+    for name in (CONFIG_FILE, DATASET_FILE, MODEL_FILE):
+      if not os.path.exists(os.path.join(model_dir, name)):
+        raise ArtifactError(f"'{model_dir}' holds no trained model ({name} is missing). Finish training into it "
+                            f"(python tools/train.py --model_dir={model_dir} ...) or point to another directory.")
+    config = ExperimentConfig.from_dict(read_json(os.path.join(model_dir, CONFIG_FILE)))
+    dataset = read_json(os.path.join(model_dir, DATASET_FILE))
+    return cls(model_dir=model_dir, config=config, kind=dataset["kind"],
+               feature_shape=tuple(dataset["feature_shape"]), label_names=tuple(dataset["label_names"]),
+               dataset_name=dataset["name"])
+
+  @property
+  def model_name(self) -> str:
+    return self.config.model.name
+
+  @property
+  def vocabulary_path(self) -> str:
+    return os.path.join(self.model_dir, VOCABULARY_FILE)
+
+  def vocabulary(self) -> list[str]:
+    return read_vocabulary(self.vocabulary_path)
+
+  def load_model(self) -> keras.Model:
+    return keras.saving.load_model(os.path.join(self.model_dir, MODEL_FILE))
+
+  def preprocessor(self):
+    """Returns a function from raw features (uint8 pixels or strings) to model inputs."""
+    if self.kind == "text":
+      vectorizer = load_vectorizer(self.vocabulary_path, self.config.data.sequence_length)
+      return lambda texts: tf.cast(vectorizer(texts), tf.int32)
+    return lambda pixels: pixels
+
+
+def read_json(path: str) -> Any:
+  with open(path, encoding="utf-8") as f:
+    return json.load(f)
+
+
+def write_json(path: str, value: Any) -> None:
+  """Writes JSON atomically (temporary file beside the target, then rename)."""
+  write_text(path, json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def write_text(path: str, text: str) -> None:
+  directory = os.path.dirname(os.path.abspath(path))
+  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
+    f.write(text)
+  os.replace(f.name, path)

@@ -1,0 +1,347 @@
+"""One custom tf.distribute training loop for every strategy, multi-worker included.
+
+Keras 3 `fit` fails under MultiWorkerMirroredStrategy (keras#20585), so the loop is written the way Model Garden's
+Orbit writes it: variables built under `strategy.scope()`, a distributed dataset, a `tf.function` step that calls
+`strategy.run`, per-example losses averaged over the global batch, per-replica sums reduced with `strategy.reduce`.
+Each epoch ends with a checkpoint (`tf.train.CheckpointManager`), so a killed run started again with the same command
+resumes after the last completed epoch; each epoch's shuffle order depends only on the seed and the epoch number, so
+a resumed run sees the batches an uninterrupted one would have seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfmodels import data as data_lib
+from tfmodels.config import ConfigError, ExperimentConfig
+from tfmodels.models import build_model
+from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE, adapt_vectorizer, load_vectorizer, save_vocabulary
+from tfmodels.training import distribution
+from tfmodels.training.history_plot import plot_history
+from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
+                                              read_json, write_json, write_text)
+
+BEST_WEIGHTS_FILE = "best.weights.h5"
+HISTORY_FILE = "history.json"
+
+
+class TrainingError(RuntimeError):
+  """Training cannot go on; the message names the cause and the way out."""
+
+
+@dataclasses.dataclass
+class EpochResult:
+  epoch: int
+  loss: float
+  accuracy: float
+  val_loss: float
+  val_accuracy: float
+  seconds: float
+  examples_per_second: float
+
+
+class Trainer:
+  """Trains one experiment into `model_dir` and evaluates it on the test split.
+
+  Args:
+    config: the experiment (validated here).
+    model_dir: where checkpoints, logs and the trained model go.
+    strategy: a ready strategy; built from `config.runtime.strategy` when None.
+    log: where progress lines go.
+  """
+
+  def __init__(self, config: ExperimentConfig, model_dir: str, strategy: tf.distribute.Strategy | None = None,
+               log: Callable[[str], None] = print):
+    self.config = config.validate()
+    self.model_dir = model_dir
+    self.log = log
+    self.strategy = strategy or distribution.build_strategy(config.runtime.strategy)
+    self.is_chief = distribution.is_chief(self.strategy)
+    # Non-chief workers write to a temporary directory that is removed at the end (Keras multi-worker rules).
+    self.write_dir = model_dir if self.is_chief else tempfile.mkdtemp(prefix="tfmodels-worker-")
+    replicas = self.strategy.num_replicas_in_sync
+    if config.trainer.batch_size % replicas:
+      raise ConfigError(f"Global batch size {config.trainer.batch_size} does not divide across {replicas} replicas. "
+                        f"Use a multiple of {replicas}, e.g. --batch_size={replicas * max(1, round(config.trainer.batch_size / replicas))}.")
+
+  def run(self) -> dict:
+    """Trains (resuming if a checkpoint exists), writes the model directory, returns the test figures."""
+    config = self.config
+    try:
+      self._check_model_dir()
+      policy = distribution.set_precision_policy(config.runtime.mixed_precision)
+      keras.utils.set_random_seed(config.runtime.seed)
+      dataset = data_lib.load_dataset(config.data)
+      if len(dataset.label_names) < 2:
+        raise TrainingError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier "
+                            "needs at least two. Add examples of another class.")
+      preprocess, vocab_size = self._preprocessor(dataset)
+      os.makedirs(self.write_dir, exist_ok=True)
+      self._write_run_description(dataset)
+      with self.strategy.scope():
+        model = build_model(config.model, num_classes=len(dataset.label_names), feature_shape=dataset.feature_shape,
+                            vocab_size=vocab_size, sequence_length=config.data.sequence_length)
+        optimizer = self._optimizer(policy)
+        optimizer.build(model.trainable_variables)
+        epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var)
+      manager = tf.train.CheckpointManager(checkpoint, os.path.join(self.write_dir, "checkpoints"),
+                                           max_to_keep=config.trainer.checkpoint_max_to_keep)
+      history = self._restore(manager, checkpoint, epoch_var)
+      self.log(f"Training {config.model.name} on {dataset.name} ({dataset.num_examples}) with "
+               f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
+               f"{model.count_params():,} parameters.")
+      steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile)
+      prepared = {split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits}
+      evaluation_batches = {split: self._batches(prepared[split], training=False) for split in ("validation", "test")}
+      writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
+      for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
+        train = self._batches(prepared["train"], training=True, epoch=epoch)
+        result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch,
+                                   dataset.num_examples["train"])
+        history.append(dataclasses.asdict(result))
+        self._end_epoch(result, history, model, manager, epoch_var, writer)
+      model.load_weights(os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
+      test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
+      evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": count, "split": "test",
+                    "dataset": dataset.name, "model": config.model.name,
+                    "best_epoch": _best_epoch(history, config.trainer.best_metric)}
+      self._finish(model, evaluation, history)
+      self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f} on {count} examples -> {self.model_dir}")
+      return evaluation
+    finally:
+      if not self.is_chief:
+        shutil.rmtree(self.write_dir, ignore_errors=True)
+
+  def _check_model_dir(self) -> None:
+    path = os.path.join(self.model_dir, CONFIG_FILE)
+    if not os.path.exists(path):
+      return
+    previous = ExperimentConfig.from_dict(read_json(path))
+    # Where the cache lives and how big the shuffle buffer is do not change what is learned.
+    ignored = {"data_dir": "", "shuffle_buffer": 0}
+    for part in ("model", "data"):
+      before, now = getattr(previous, part), getattr(self.config, part)
+      if part == "data":
+        before, now = dataclasses.replace(before, **ignored), dataclasses.replace(now, **ignored)
+      if before != now:
+        raise ArtifactError(
+            f"--model_dir={self.model_dir} holds a different run ({previous.model.name} on "
+            f"{previous.data.dataset}, other {part} settings). Choose a new --model_dir, or delete this one to "
+            "start over.")
+
+  def _preprocessor(self, dataset: data_lib.LoadedDataset):
+    """Returns (raw features -> model inputs, vocabulary size); adapts and saves the vocabulary for text."""
+    if dataset.kind != "text":
+      if self.config.model.name != "cnn":
+        raise ConfigError(f"Model '{self.config.model.name}' reads text, but '{dataset.name}' holds images. "
+                          "Use --model=cnn, or a text data set (rotten_tomatoes, csv:PATH).")
+      return (lambda pixels: pixels), 0
+    if self.config.model.name == "cnn":
+      raise ConfigError(f"Model 'cnn' reads images, but '{dataset.name}' holds text. Use --model=lstm or "
+                        "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
+    vocabulary_path = os.path.join(self.write_dir, VOCABULARY_FILE)
+    length = self.config.data.sequence_length
+    if os.path.exists(vocabulary_path):  # Resuming: the ids the checkpoint learned must not change.
+      vectorizer = load_vectorizer(vocabulary_path, length)
+    else:
+      vectorizer = adapt_vectorizer(dataset.splits["train"].map(lambda text, label: text),
+                                    self.config.data.max_tokens, length)
+      os.makedirs(self.write_dir, exist_ok=True)
+      save_vocabulary(vectorizer, vocabulary_path)
+    return (lambda texts: tf.cast(vectorizer(texts), tf.int32)), vectorizer.vocabulary_size()
+
+  def _batches(self, prepared: tf.data.Dataset, training: bool, epoch: int = 0):
+    """Shuffles (training), batches by the global batch size, prefetches and distributes a prepared split."""
+    config = self.config
+    batches = prepared
+    if training:
+      # A fixed order per epoch (seed + epoch) makes a resumed run identical to an uninterrupted one.
+      batches = batches.shuffle(config.data.shuffle_buffer, seed=config.runtime.seed + epoch,
+                                reshuffle_each_iteration=False)
+    batches = batches.batch(config.trainer.batch_size)
+    options = tf.data.Options()
+    # Every source is in memory or a single file: shard by data, not by files.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    batches = batches.with_options(options).prefetch(tf.data.AUTOTUNE)
+    return self.strategy.experimental_distribute_dataset(batches)
+
+  def _train_epoch(self, steps: "_Steps", train, validation, epoch: int, num_train: int) -> EpochResult:
+    total_steps = math.ceil(num_train / self.config.trainer.batch_size)
+    progress = keras.utils.Progbar(total_steps, stateful_metrics=["loss", "accuracy"]) if sys.stdout.isatty() else None
+    if progress:
+      print(f"Epoch {epoch}/{self.config.trainer.epochs}")
+    start = time.perf_counter()
+    loss_sum = correct = count = 0.0
+    for step, (features, labels) in enumerate(train, start=1):
+      batch_loss, batch_correct, batch_count = steps.train(features, labels)
+      loss_sum += float(batch_loss)
+      correct += float(batch_correct)
+      count += float(batch_count)
+      if progress:
+        progress.update(step, [("loss", loss_sum / count), ("accuracy", correct / count)])
+    seconds = time.perf_counter() - start
+    loss = loss_sum / max(count, 1)
+    if not math.isfinite(loss):
+      raise TrainingError(
+          f"The training loss became {loss} in epoch {epoch}. Lower the learning rate (now "
+          f"{self.config.trainer.learning_rate}, e.g. --learning_rate={self.config.trainer.learning_rate / 10:g}) or "
+          "clip gradients (--params=trainer.clipnorm=1.0). The checkpoints of earlier epochs are kept.")
+    val_loss, val_accuracy, _ = steps.evaluate(validation)
+    result = EpochResult(epoch=epoch, loss=loss, accuracy=correct / max(count, 1), val_loss=val_loss,
+                         val_accuracy=val_accuracy, seconds=round(seconds, 3),
+                         examples_per_second=round(count / seconds, 1))
+    self.log(f"epoch {epoch}/{self.config.trainer.epochs}  loss {result.loss:.4f}  accuracy {result.accuracy:.4f}  "
+             f"val_loss {val_loss:.4f}  val_accuracy {val_accuracy:.4f}  {seconds:.1f}s  "
+             f"{result.examples_per_second:.0f} examples/s")
+    return result
+
+  def _end_epoch(self, result: EpochResult, history: list[dict], model: keras.Model,
+                 manager: tf.train.CheckpointManager, epoch_var: tf.Variable, writer) -> None:
+    with writer.as_default(step=result.epoch):
+      for key in ("loss", "accuracy", "val_loss", "val_accuracy", "examples_per_second"):
+        tf.summary.scalar(key, getattr(result, key))
+    writer.flush()
+    if _best_epoch(history, self.config.trainer.best_metric) == result.epoch:
+      _save_weights_atomically(model, os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
+    # The history is written before the checkpoint that makes this epoch count as done, so a resumed run always
+    # finds the history of every completed epoch.
+    write_json(os.path.join(self.write_dir, HISTORY_FILE), history)
+    epoch_var.assign(result.epoch)
+    manager.save(checkpoint_number=result.epoch)
+
+  def _restore(self, manager, checkpoint, epoch_var) -> list[dict]:
+    if manager.latest_checkpoint is None:
+      return []
+    checkpoint.restore(manager.latest_checkpoint).expect_partial()
+    completed = int(epoch_var.numpy())
+    history_path = os.path.join(self.write_dir, HISTORY_FILE)
+    history = read_json(history_path) if os.path.exists(history_path) else []
+    self.log(f"Resuming after epoch {completed} from {manager.latest_checkpoint}.")
+    return [entry for entry in history if entry["epoch"] <= completed]
+
+  def _optimizer(self, policy: str) -> keras.optimizers.Optimizer:
+    trainer = self.config.trainer
+    kwargs = {"learning_rate": trainer.learning_rate}
+    if trainer.clipnorm:
+      kwargs["global_clipnorm"] = trainer.clipnorm
+    if trainer.weight_decay:
+      optimizer = keras.optimizers.AdamW(weight_decay=trainer.weight_decay, **kwargs)
+    else:
+      optimizer = keras.optimizers.Adam(**kwargs)
+    if policy == "mixed_float16":  # float16 gradients underflow without loss scaling; bfloat16 needs none.
+      optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+  def _write_run_description(self, dataset: data_lib.LoadedDataset) -> None:
+    write_json(os.path.join(self.write_dir, CONFIG_FILE), self.config.to_dict())
+    write_json(os.path.join(self.write_dir, DATASET_FILE), {
+        "name": dataset.name, "kind": dataset.kind, "feature_shape": list(dataset.feature_shape),
+        "label_names": list(dataset.label_names), "num_examples": dataset.num_examples})
+
+  def _finish(self, model: keras.Model, evaluation: dict, history: list[dict]) -> None:
+    model_path = os.path.join(self.write_dir, MODEL_FILE)
+    temporary = os.path.join(self.write_dir, "model.tmp.keras")
+    model.save(temporary)
+    os.replace(temporary, model_path)
+    write_json(os.path.join(self.write_dir, EVALUATION_FILE), evaluation)
+    keys = list(history[0]) if history else []
+    write_text(os.path.join(self.write_dir, "history.csv"),
+               "".join(",".join(str(row[k]) for k in keys) + "\n" for row in [dict(zip(keys, keys))] + history))
+    if history:
+      plot_history(history, os.path.join(self.write_dir, "training_curves.png"),
+                   title=f"{self.config.model.name} on {self.config.data.dataset}")
+
+
+class _Steps:
+  """The compiled train and evaluation steps of one model under one strategy."""
+
+  def __init__(self, model, optimizer, strategy, label_smoothing: float, jit_compile: bool):
+    self.model = model
+    self.optimizer = optimizer
+    self.strategy = strategy
+    self.label_smoothing = label_smoothing
+    self._train = tf.function(self._train_replicas, jit_compile=jit_compile or None, reduce_retracing=True)
+    self._evaluate = tf.function(self._evaluate_replicas, reduce_retracing=True)
+
+  def _per_example_loss(self, labels, logits):
+    logits = tf.cast(logits, tf.float32)
+    if self.label_smoothing:
+      one_hot = tf.one_hot(labels, tf.shape(logits)[-1])
+      one_hot = one_hot * (1 - self.label_smoothing) + self.label_smoothing / tf.cast(tf.shape(logits)[-1], tf.float32)
+      return tf.nn.softmax_cross_entropy_with_logits(one_hot, logits)
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+
+  @staticmethod
+  def _figures(labels, logits, per_example):
+    correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int64), labels), tf.float32)
+    return tf.reduce_sum(per_example), tf.reduce_sum(correct), tf.cast(tf.size(labels), tf.float32)
+
+  def _train_replicas(self, features, labels):
+    def step(features, labels):
+      with tf.GradientTape() as tape:
+        logits = self.model(features, training=True)  # (batch, classes), float32
+        per_example = self._per_example_loss(labels, logits)
+        loss = tf.nn.compute_average_loss(per_example)
+        if self.model.losses:
+          loss += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
+        scaled = self.optimizer.scale_loss(loss)
+      gradients = tape.gradient(scaled, self.model.trainable_variables)
+      self.optimizer.apply(gradients, self.model.trainable_variables)
+      return self._figures(labels, logits, per_example)
+    figures = self.strategy.run(step, args=(features, labels))
+    return [self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None) for value in figures]
+
+  def _evaluate_replicas(self, features, labels):
+    def step(features, labels):
+      logits = self.model(features, training=False)
+      return self._figures(labels, logits, self._per_example_loss(labels, logits))
+    figures = self.strategy.run(step, args=(features, labels))
+    return [self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None) for value in figures]
+
+  def train(self, features, labels):
+    return self._train(features, labels)
+
+  def evaluate(self, batches) -> tuple[float, float, int]:
+    """Returns (mean loss, accuracy, example count) over distributed `batches`."""
+    loss_sum = correct = count = 0.0
+    for features, labels in batches:
+      batch_loss, batch_correct, batch_count = self._evaluate(features, labels)
+      loss_sum += float(batch_loss)
+      correct += float(batch_correct)
+      count += float(batch_count)
+    return loss_sum / max(count, 1), correct / max(count, 1), int(count)
+
+
+def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:
+  """Turns raw features into model inputs once (tokenization runs in batches, which is much faster than one text
+  at a time) and caches the result in memory for every later epoch."""
+  return (split.batch(1024)
+          .map(lambda features, labels: (preprocess(features), labels), num_parallel_calls=tf.data.AUTOTUNE)
+          .unbatch()
+          .cache())
+
+
+def _best_epoch(history: list[dict], metric: str) -> int:
+  if not history:
+    return 0
+  if metric == "loss":
+    return min(history, key=lambda row: (row["val_loss"], row["epoch"]))["epoch"]
+  return max(history, key=lambda row: (row["val_accuracy"], -row["epoch"]))["epoch"]
+
+
+def _save_weights_atomically(model: keras.Model, path: str) -> None:
+  temporary = path.replace(".weights.h5", ".tmp.weights.h5")
+  model.save_weights(temporary)
+  os.replace(temporary, path)

@@ -1,0 +1,37 @@
+r"""Evaluates a trained model directory: accuracy, loss, per-class figures and a confusion-matrix PNG.
+
+  python tools/evaluate.py --model_dir=runs/digits_cnn
+
+Writes evaluation_<split>.json and confusion_matrix_<split>.png into --output_dir (default: the model directory).
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from absl import app, flags  # pylint: disable=g-import-not-at-top
+
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
+_DATASET = flags.DEFINE_string("dataset", "", "Another data set with the same labels (default: the training one).")
+_SPLIT = flags.DEFINE_enum("split", "test", ["train", "validation", "test"], "Split to evaluate.")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", "", "Where the figures go (default: the model directory).")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+  from tfmodels import cli  # pylint: disable=g-import-not-at-top
+  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top,unused-import
+  from tfmodels.training.evaluation import evaluate_artifact  # pylint: disable=g-import-not-at-top
+  from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
+  with cli.user_errors_exit():
+    figures = evaluate_artifact(ModelArtifact.load(_MODEL_DIR.value), dataset_name=_DATASET.value,
+                                split=_SPLIT.value, output_dir=_OUTPUT_DIR.value)
+  summary = {key: figures[key] for key in ("model", "dataset", "split", "accuracy", "loss", "num_examples")}
+  print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,48 @@
+r"""Trains a model on a built-in or user data set, with checkpoints, resuming and a test-split evaluation.
+
+  python tools/train.py --model=cnn --dataset=digits --model_dir=runs/digits_cnn --epochs=20
+
+Text:   python tools/train.py --model=transformer --dataset=rotten_tomatoes --model_dir=runs/rt_transformer
+Yours:  --dataset=images:DIR (DIR/<label>/*.png or DIR/train|test/<label>/...) or --dataset=csv:PATH (text,label).
+Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from absl import app, flags  # pylint: disable=g-import-not-at-top
+
+from tfmodels.config import MIXED_PRECISION_NAMES, MODEL_NAMES, STRATEGY_NAMES
+
+_MODEL = flags.DEFINE_enum("model", "cnn", MODEL_NAMES, "Architecture.")
+_DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR or csv:PATH.")
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Where checkpoints, logs and the trained model go.", required=True)
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "Cache of fetched and prepared data (default ~/.cache/tfmodels).")
+_EPOCHS = flags.DEFINE_integer("epochs", None, "Passes over the training split.")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", None, "Global batch size (split across replicas).")
+_LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam learning rate.")
+_STRATEGY = flags.DEFINE_enum("strategy", "auto", STRATEGY_NAMES, "tf.distribute strategy.")
+_MIXED_PRECISION = flags.DEFINE_enum("mixed_precision", "auto", MIXED_PRECISION_NAMES, "Dtype policy.")
+_JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+_SEED = flags.DEFINE_integer("seed", None, "Seed of weights, shuffling and dropout.")
+_PARAMS = flags.DEFINE_string("params", "", "Config overrides: path=value[,path=value...].")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+  from tfmodels import cli  # pylint: disable=g-import-not-at-top
+  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top
+  with cli.user_errors_exit():
+    config = experiment.config_from_flags(
+        model=_MODEL.value, dataset=_DATASET.value, data_dir=_DATA_DIR.value, epochs=_EPOCHS.value,
+        batch_size=_BATCH_SIZE.value, learning_rate=_LEARNING_RATE.value, strategy=_STRATEGY.value,
+        mixed_precision=_MIXED_PRECISION.value, jit_compile=_JIT_COMPILE.value, seed=_SEED.value,
+        params=_PARAMS.value)
+    experiment.train(config, _MODEL_DIR.value)
+
+
+if __name__ == "__main__":
+  app.run(main)

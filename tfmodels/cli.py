@@ -19,7 +19,12 @@ def register_user_error(error_class: type[Exception]) -> type[Exception]:
 
 @contextlib.contextmanager
 def user_errors_exit():
-  """Prints a user error as `error: <message>` on stderr and exits 1, without a traceback."""
+  """Prints a user error as `error: <message>` on stderr and exits 1, without a traceback.
+
+  Also quiets TensorFlow's and absl's INFO logging, which would bury the tool's own progress lines.
+  """
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.WARNING)
   try:
     yield
   except tuple(USER_ERRORS) as error:

@@ -20,7 +20,8 @@ for _error in (DataError, ArtifactError, TrainingError):
 
 # (dataset, model) -> overrides; "*" matches any model.
 PRESETS: dict[tuple[str, str], dict[str, str]] = {
-    ("digits", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "32"},
+    ("digits", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "32", "model.cnn.batch_norm": "true",
+                        "model.cnn.dropout": "0.3"},
     ("fashion_mnist", "cnn"): {"trainer.epochs": "15", "trainer.batch_size": "128", "model.cnn.batch_norm": "true",
                                "model.cnn.dropout": "0.4"},
     ("rotten_tomatoes", "*"): {"trainer.epochs": "6", "trainer.batch_size": "64", "data.sequence_length": "64"},

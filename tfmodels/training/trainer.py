@@ -338,7 +338,8 @@ def _best_epoch(history: list[dict], metric: str) -> int:
     return 0
   if metric == "loss":
     return min(history, key=lambda row: (row["val_loss"], row["epoch"]))["epoch"]
-  return max(history, key=lambda row: (row["val_accuracy"], -row["epoch"]))["epoch"]
+  # Ties in accuracy (common on small validation splits) go to the lower validation loss.
+  return max(history, key=lambda row: (row["val_accuracy"], -row["val_loss"], -row["epoch"]))["epoch"]
 
 
 def _save_weights_atomically(model: keras.Model, path: str) -> None:

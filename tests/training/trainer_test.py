@@ -1,0 +1,143 @@
+"""Tests of tfmodels/training/trainer.py on real data (digits; Rotten Tomatoes snippets for the text models)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from tfmodels.config import ConfigError
+from tfmodels.training import distribution
+from tfmodels.training.experiment import config_from_flags, train
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
+from tfmodels.training.trainer import TrainingError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def digits_config(**flags):
+  values = {"model": "cnn", "dataset": "digits", "epochs": 3, "batch_size": 32, "strategy": "default"}
+  values.update(flags)
+  return config_from_flags(**values)
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+  model_dir = str(tmp_path_factory.mktemp("digits_cnn"))
+  evaluation = train(digits_config(), model_dir)
+  return model_dir, evaluation
+
+
+def test_cnn_learns_digits_and_writes_the_model_directory(digits_run):
+  model_dir, evaluation = digits_run
+  assert evaluation["accuracy"] > 0.9
+  assert evaluation["num_examples"] > 300
+  for name in ("config.json", "dataset.json", "model.keras", "evaluation.json", "history.json", "history.csv",
+               "training_curves.png", "best.weights.h5"):
+    assert os.path.exists(os.path.join(model_dir, name)), name
+  assert os.listdir(os.path.join(model_dir, "logs"))
+  history = json.load(open(os.path.join(model_dir, "history.json")))
+  assert [row["epoch"] for row in history] == [1, 2, 3]
+  assert history[-1]["loss"] < history[0]["loss"]
+  with open(os.path.join(model_dir, "evaluation.json")) as f:
+    assert json.load(f)["accuracy"] == evaluation["accuracy"]
+
+
+def test_saved_model_reproduces_the_evaluation(digits_run):
+  model_dir, evaluation = digits_run
+  artifact = ModelArtifact.load(model_dir)
+  model = artifact.load_model()
+  from tfmodels import data as data_lib
+  pixels, labels = data_lib.load_dataset(artifact.config.data).split_arrays("test")
+  accuracy = float((model.predict(pixels, verbose=0).argmax(-1) == labels).mean())
+  assert accuracy == pytest.approx(evaluation["accuracy"], abs=1e-9)
+
+
+def test_mirrored_over_two_replicas_matches_the_default_strategy(tmp_path):
+  weights = {}
+  for name in ("default", "mirrored"):
+    # Without BatchNorm (statistics are per replica) and dropout (random per replica) the replicas must agree
+    # with one device up to float rounding.
+    config = digits_config(epochs=1, strategy=name, seed=7, params="model.cnn.batch_norm=false,model.cnn.dropout=0")
+    train(config, str(tmp_path / name))
+    weights[name] = ModelArtifact.load(str(tmp_path / name)).load_model().get_weights()
+  assert distribution.build_strategy("mirrored").num_replicas_in_sync == 2
+  for default, mirrored in zip(weights["default"], weights["mirrored"]):
+    np.testing.assert_allclose(default, mirrored, atol=2e-4)
+
+
+def test_killed_run_resumes_after_the_last_completed_epoch(tmp_path):
+  model_dir = tmp_path / "run"
+  command = [sys.executable, os.path.join(ROOT, "tools", "train.py"), "--model=cnn", "--dataset=digits",
+             f"--model_dir={model_dir}", "--epochs=4", "--batch_size=32", "--strategy=default", "--seed=3"]
+  process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+  deadline = time.time() + 240
+  while not (model_dir / "checkpoints" / "ckpt-2.index").exists():
+    assert process.poll() is None, process.stdout.read()
+    assert time.time() < deadline, "no checkpoint of epoch 2 appeared"
+    time.sleep(0.05)
+  process.send_signal(signal.SIGKILL)
+  process.wait()
+  assert not (model_dir / "model.keras").exists()
+  completed = max(json.load(open(model_dir / "history.json")), key=lambda row: row["epoch"])["epoch"]
+  resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+  assert resumed.returncode == 0, resumed.stderr
+  output = resumed.stdout + resumed.stderr
+  assert f"Resuming after epoch {completed}" in output
+  assert f"epoch {completed}/4 " not in output and "epoch 4/4" in output or completed == 4
+  history = json.load(open(model_dir / "history.json"))
+  assert [row["epoch"] for row in history] == [1, 2, 3, 4]
+  # The same run without the kill ends with the same weights: the resumed run saw the same batches.
+  reference = tmp_path / "reference"
+  train(digits_config(epochs=4, seed=3), str(reference))
+  resumed_weights = ModelArtifact.load(str(model_dir)).load_model().get_weights()
+  for a, b in zip(resumed_weights, ModelArtifact.load(str(reference)).load_model().get_weights()):
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_model_dir_holding_another_model_is_refused(digits_run):
+  model_dir, _ = digits_run
+  with pytest.raises(ArtifactError, match="holds a different run"):
+    train(digits_config(params="model.cnn.dense_units=64"), model_dir)
+
+
+def test_batch_size_must_divide_across_replicas(tmp_path):
+  with pytest.raises(ConfigError, match="does not divide across 2 replicas"):
+    train(digits_config(strategy="mirrored", batch_size=33), str(tmp_path))
+
+
+def test_nan_loss_stops_with_advice(tmp_path):
+  with pytest.raises(TrainingError, match="Lower the learning rate"):
+    train(digits_config(epochs=2, learning_rate=1e30), str(tmp_path))
+  assert not os.path.exists(tmp_path / "model.keras")
+
+
+def test_text_model_on_image_data_is_refused(tmp_path):
+  with pytest.raises(ConfigError, match="reads text"):
+    train(digits_config(model="lstm"), str(tmp_path))
+
+
+def test_mixed_precision_training_keeps_float32_logits(tmp_path):
+  try:
+    evaluation = train(digits_config(epochs=1, mixed_precision="mixed_bfloat16"), str(tmp_path))
+    assert evaluation["accuracy"] > 0.5
+  finally:
+    distribution.set_precision_policy("off")
+  model = ModelArtifact.load(str(tmp_path)).load_model()
+  assert model(np.zeros((1, 8, 8, 1), np.uint8)).dtype == "float32"
+
+
+@pytest.mark.parametrize("model", ["lstm", "transformer"])
+def test_text_models_learn_rotten_tomatoes(tmp_path, model):
+  config = config_from_flags(model=model, dataset="rotten_tomatoes", epochs=1, strategy="default",
+                             params="data.sequence_length=32,data.max_tokens=8000")
+  evaluation = train(config, str(tmp_path))
+  assert evaluation["accuracy"] > 0.6
+  vocabulary = open(tmp_path / "vocabulary.txt", encoding="utf-8").read().split("\n")
+  assert vocabulary[:2] == ["", "[UNK]"] and len(vocabulary) - 1 == 8000
+  keras.mixed_precision.set_global_policy("float32")

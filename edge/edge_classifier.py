@@ -1,0 +1,196 @@
+"""Runs an exported `.tflite` classifier with LiteRT, described by its metadata: no TensorFlow needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import logging
+import os
+
+from ai_edge_litert.interpreter import Interpreter
+import numpy as np
+
+from edge.edge_error import EdgeError
+from edge.image_loader import ImageInput, ImageLoader
+from edge.model_metadata import ModelMetadata, TensorInfo
+from edge.text_tokenizer import OOV_ID, PADDING_ID, TextTokenizer
+
+# Largest batch given to a model that accepts any batch size: bounds the memory of one call.
+_MAX_BATCH = 256
+_LOGGER = logging.getLogger(__name__)
+
+Prediction = list[tuple[str, float]]
+
+
+class EdgeClassifier:
+  """Classifies images or texts with an exported `.tflite` model and the metadata written beside it.
+
+  Inputs are prepared as in training (images decoded, converted and resized; texts tokenized like Keras
+  `TextVectorization`), quantized when the model's input is, and the dequantized logits go through a softmax.
+
+  Args:
+    model_path: the `.tflite` file.
+    metadata_path: its metadata; default: `NAME_MODE.json` beside `NAME_MODE.tflite`.
+    num_threads: CPU threads for the interpreter; default: LiteRT's choice.
+  """
+
+  def __init__(self, model_path: str | os.PathLike, metadata_path: str | os.PathLike | None = None,
+               num_threads: int | None = None):
+    model_path = os.fspath(model_path)
+    if not os.path.isfile(model_path):
+      raise EdgeError(f"Model file {model_path} not found: give an exported .tflite file (the exporter writes "
+                      "OUT/tflite/NAME_MODE.tflite).")
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int)
+                                    or num_threads < 1):
+      raise EdgeError(f"num_threads must be an integer >= 1, got {num_threads!r}.")
+    metadata_path = os.fspath(metadata_path) if metadata_path is not None else ModelMetadata.path_for(model_path)
+    self.metadata = ModelMetadata.read(metadata_path)
+    try:
+      self._interpreter = Interpreter(model_path=model_path, num_threads=num_threads)
+      self._interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+      raise EdgeError(f"{model_path} is not a TFLite model this runtime can run ({str(error).strip()}): re-export "
+                      "or re-copy it (the file may be truncated), with TFLite builtin ops only.") from None
+    inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
+    if len(inputs) != 1 or len(outputs) != 1:
+      raise EdgeError(f"{model_path} has {len(inputs)} inputs and {len(outputs)} outputs: a classifier has one of "
+                      "each.")
+    for role, details, expected in (("input", inputs[0], self.metadata.input),
+                                    ("output", outputs[0], self.metadata.output)):
+      difference = expected.mismatch(TensorInfo.from_details(details))
+      if difference:
+        raise EdgeError(f"{metadata_path} does not describe {model_path}: the {role}'s {difference} (metadata != "
+                        "model). Use the metadata exported with this model.")
+    self._input_index = inputs[0]["index"]
+    self._output_index = outputs[0]["index"]
+    # A batch dimension of -1 in the signature means any batch size, after resize_tensor_input.
+    self._fixed_batch = self.metadata.input.shape[0] if self.metadata.input.shape[0] > 0 else None
+    self._allocated_batch = int(inputs[0]["shape"][0])
+    self.image_loader: ImageLoader | None = None
+    self.tokenizer: TextTokenizer | None = None
+    if self.metadata.image is not None:
+      image = self.metadata.image
+      self.image_loader = ImageLoader(image.height, image.width, image.channels)
+    else:
+      text = self.metadata.text
+      self.tokenizer = TextTokenizer(text.vocabulary, text.sequence_length, text.standardize, text.split)
+
+  @property
+  def labels(self) -> tuple[str, ...]:
+    """Class names, in output order."""
+    return self.metadata.labels
+
+  @property
+  def task(self) -> str:
+    """`image_classification` or `text_classification`."""
+    return self.metadata.task
+
+  def predict_logits(self, inputs: np.ndarray) -> np.ndarray:
+    """Runs the model on a batch; returns `float32` logits `(N, len(labels))`, dequantized.
+
+    Args:
+      inputs: images as `(N, height, width, channels)` values in `metadata.image.value_range` (before quantization),
+        or texts as `(N, sequence_length)` token ids.
+    """
+    inputs = np.asarray(inputs)
+    expected = self.metadata.input.shape[1:]
+    if inputs.ndim != len(expected) + 1 or inputs.shape[1:] != expected:
+      raise EdgeError(f"Expected model inputs of shape (batch, {', '.join(map(str, expected))}), got "
+                      f"{inputs.shape}.")
+    if self.tokenizer is not None:
+      # An id past the embedding table is not caught by every TFLite kernel: check it here.
+      vocabulary_size = len(self.tokenizer.vocabulary)
+      if not np.issubdtype(inputs.dtype, np.integer) or (inputs.size and not 0 <= inputs.min() <= inputs.max()
+                                                         < vocabulary_size):
+        raise EdgeError(f"Token ids must be integers in [0, {vocabulary_size}) (the vocabulary size); got "
+                        f"{inputs.dtype} values outside it.")
+    values = self._quantize(inputs)
+    count = values.shape[0]
+    chunk = self._fixed_batch or min(max(count, 1), _MAX_BATCH)
+    logits = []
+    for start in range(0, count, chunk):
+      part = values[start:start + chunk]
+      if self._fixed_batch and len(part) < chunk:
+        # A model with a fixed batch size still needs a full batch: pad, then drop the extra outputs.
+        part = np.concatenate([part, np.zeros((chunk - len(part), *expected), part.dtype)])
+      elif not self._fixed_batch and len(part) != self._allocated_batch:
+        self._interpreter.resize_tensor_input(self._input_index, [len(part), *expected])
+        self._interpreter.allocate_tensors()
+        self._allocated_batch = len(part)
+      self._interpreter.set_tensor(self._input_index, part)
+      self._interpreter.invoke()
+      logits.append(self._interpreter.get_tensor(self._output_index)[:min(chunk, count - start)])
+    if not logits:
+      return np.zeros((0, len(self.labels)), np.float32)
+    return self._dequantize(np.concatenate(logits))
+
+  def classify_images(self, images: ImageInput | Iterable[ImageInput], top_k: int = 3) -> list[Prediction]:
+    """Returns, per image, the `top_k` `(label, probability)` pairs, most probable first.
+
+    Args:
+      images: image file paths (converted and resized to the model's input) and/or `uint8` arrays of exactly the
+        model's `(height, width, channels)`; a single path or array counts as one image.
+      top_k: how many labels to return per image (at most all of them).
+    """
+    if self.image_loader is None:
+      raise EdgeError("This model classifies texts (task text_classification): give texts, not images.")
+    _check_top_k(top_k)
+    pixels = self.image_loader.load_batch(images)
+    low, high = self.metadata.image.value_range
+    # Pixels 0..255 map linearly onto the value range the model was trained on.
+    values = low + pixels.astype(np.float32) * np.float32((high - low) / 255.0)
+    return self._top_k(self.predict_logits(values), top_k)
+
+  def classify_texts(self, texts: str | Iterable[str], top_k: int = 3) -> list[Prediction]:
+    """Returns, per text, the `top_k` `(label, probability)` pairs, most probable first.
+
+    Args:
+      texts: texts to classify; a single str counts as one text.
+      top_k: how many labels to return per text (at most all of them).
+    """
+    if self.tokenizer is None:
+      raise EdgeError("This model classifies images (task image_classification): give image files, not texts.")
+    _check_top_k(top_k)
+    texts = [texts] if isinstance(texts, (str, bytes)) else list(texts)
+    ids = self.tokenizer.encode_batch(texts)
+    for text, row in zip(texts, ids):
+      if not row.any():
+        # All padding: the model would see no token at all, which it never saw in training.
+        raise EdgeError(f"Empty text {text!r}: give at least one word (punctuation alone is stripped).")
+      if (row[row != PADDING_ID] == OOV_ID).all():
+        _LOGGER.warning("No word of %r is in the model's vocabulary: its prediction is a guess.",
+                                            text)
+    return self._top_k(self.predict_logits(ids), top_k)
+
+  def _quantize(self, values: np.ndarray) -> np.ndarray:
+    tensor = self.metadata.input
+    dtype = np.dtype(tensor.dtype)
+    if not tensor.quantized:
+      return values.astype(dtype)
+    # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
+    scaled = values.astype(np.float32) / np.float32(tensor.scale)
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
+    limits = np.iinfo(dtype)
+    return np.clip(rounded + tensor.zero_point, limits.min, limits.max).astype(dtype)
+
+  def _dequantize(self, values: np.ndarray) -> np.ndarray:
+    tensor = self.metadata.output
+    if not tensor.quantized:
+      return values.astype(np.float32)
+    return ((values.astype(np.float32) - np.float32(tensor.zero_point)) * np.float32(tensor.scale)).astype(np.float32)
+
+  def _top_k(self, logits: np.ndarray, top_k: int) -> list[Prediction]:
+    probabilities = _softmax(logits.astype(np.float64))
+    # A stable sort keeps label order between equal probabilities.
+    order = np.argsort(-probabilities, axis=-1, kind="stable")[:, :top_k]
+    return [[(self.labels[i], float(row[i])) for i in indices] for row, indices in zip(probabilities, order)]
+
+
+def _check_top_k(top_k: int) -> None:
+  if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+    raise EdgeError(f"top_k must be an integer >= 1, got {top_k!r}.")
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+  # Subtracting the row maximum keeps exp() from overflowing; the result is unchanged.
+  exponentials = np.exp(logits - logits.max(axis=-1, keepdims=True))
+  return exponentials / exponentials.sum(axis=-1, keepdims=True)

@@ -1,0 +1,1 @@
+"""TFDS builders over real data files that ship inside ordinary packages."""

@@ -51,3 +51,12 @@ def test_assignment_without_equals_is_rejected():
 def test_validate_names_the_invalid_field(assignment, fragment):
   with pytest.raises(ConfigError, match=fragment):
     ExperimentConfig().override(parse_assignments(assignment)).validate()
+
+
+def test_cosine_schedule_warmup_must_leave_epochs():
+  config = ExperimentConfig().override({"trainer.lr_schedule": "cosine", "trainer.epochs": "3"})
+  assert config.validate().trainer.lr_schedule == "cosine"
+  with pytest.raises(ConfigError, match="trainer.warmup_epochs"):
+    config.override({"trainer.warmup_epochs": "3"}).validate()
+  with pytest.raises(ConfigError, match="trainer.lr_schedule"):
+    config.override({"trainer.lr_schedule": "step"}).validate()

@@ -137,7 +137,9 @@ class TrainerConfig:
   Attributes:
     epochs: passes over the training split.
     batch_size: global batch size (split across replicas; must divide evenly).
-    learning_rate: Adam learning rate.
+    learning_rate: Adam learning rate (the peak, with a schedule).
+    lr_schedule: `constant`, or `cosine` (cosine decay to 0 over all training steps, after `warmup_epochs`).
+    warmup_epochs: epochs of linear warm-up from 0 with the cosine schedule.
     weight_decay: decoupled weight decay (AdamW) when > 0.
     clipnorm: global gradient-norm clip (0 = none).
     label_smoothing: label smoothing of the cross-entropy.
@@ -148,6 +150,8 @@ class TrainerConfig:
   epochs: int = 20
   batch_size: int = 64
   learning_rate: float = 1e-3
+  lr_schedule: str = "constant"
+  warmup_epochs: int = 0
   weight_decay: float = 0.0
   clipnorm: float = 0.0
   label_smoothing: float = 0.0
@@ -198,6 +202,10 @@ class ExperimentConfig:
     _check(self.trainer.epochs >= 1, "trainer.epochs", self.trainer.epochs, "an integer >= 1")
     _check(self.trainer.batch_size >= 1, "trainer.batch_size", self.trainer.batch_size, "an integer >= 1")
     _check(self.trainer.learning_rate > 0, "trainer.learning_rate", self.trainer.learning_rate, "a number > 0")
+    _check(self.trainer.lr_schedule in ("constant", "cosine"), "trainer.lr_schedule", self.trainer.lr_schedule,
+           "constant or cosine")
+    _check(0 <= self.trainer.warmup_epochs < self.trainer.epochs or self.trainer.warmup_epochs == 0,
+           "trainer.warmup_epochs", self.trainer.warmup_epochs, "fewer epochs than trainer.epochs")
     _check(self.trainer.best_metric in ("accuracy", "loss"), "trainer.best_metric", self.trainer.best_metric,
            "accuracy or loss")
     _check(0 <= self.data.validation_fraction < 1, "data.validation_fraction", self.data.validation_fraction,

@@ -92,7 +92,8 @@ class Trainer:
       with self.strategy.scope():
         model = build_model(config.model, num_classes=len(dataset.label_names), feature_shape=dataset.feature_shape,
                             vocab_size=vocab_size, sequence_length=config.data.sequence_length)
-        optimizer = self._optimizer(policy)
+        optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(dataset.num_examples["train"] /
+                                                                      config.trainer.batch_size))
         optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var)
@@ -231,9 +232,16 @@ class Trainer:
     self.log(f"Resuming after epoch {completed} from {manager.latest_checkpoint}.")
     return [entry for entry in history if entry["epoch"] <= completed]
 
-  def _optimizer(self, policy: str) -> keras.optimizers.Optimizer:
+  def _optimizer(self, policy: str, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     trainer = self.config.trainer
-    kwargs = {"learning_rate": trainer.learning_rate}
+    learning_rate = trainer.learning_rate
+    if trainer.lr_schedule == "cosine":
+      warmup_steps = trainer.warmup_epochs * steps_per_epoch
+      learning_rate = keras.optimizers.schedules.CosineDecay(
+          initial_learning_rate=0.0 if warmup_steps else trainer.learning_rate,
+          decay_steps=trainer.epochs * steps_per_epoch - warmup_steps,
+          warmup_target=trainer.learning_rate if warmup_steps else None, warmup_steps=warmup_steps)
+    kwargs = {"learning_rate": learning_rate}
     if trainer.clipnorm:
       kwargs["global_clipnorm"] = trainer.clipnorm
     if trainer.weight_decay:

@@ -1,0 +1,90 @@
+"""Post-norm transformer encoder block."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="tfmodels")
+class TransformerEncoderBlock(keras.layers.Layer):
+  """Self-attention and a GELU feed-forward network, each wrapped in dropout, a residual and a LayerNormalization.
+
+  The block is post-norm (`x = norm(x + dropout(sublayer(x)))`), as in the original Transformer and BERT: the output
+  is already normalized, so a stack of blocks needs no final LayerNormalization, and small stacks train well with
+  it. The model width is read from the input.
+
+  The padding mask `(batch, seq)` (True at real tokens) arrives as `mask`, either passed explicitly or propagated by
+  Keras from a mask-producing layer such as `PositionalEmbedding`; padded keys get no attention. With `causal=True`
+  each position also attends only to itself and earlier positions, for use in a language model.
+
+  Inputs are `(batch, seq, d_model)`; outputs have the same shape, and the mask passes through unchanged.
+
+  Args:
+    num_heads: attention heads; must divide the input width.
+    ff_dim: hidden width of the feed-forward network.
+    dropout: dropout rate of the attention probabilities and of both residual branches.
+    causal: mask out attention to later positions.
+    layer_norm_epsilon: epsilon of both LayerNormalizations.
+    **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+  """
+
+  def __init__(self, num_heads: int, ff_dim: int, dropout: float = 0.0, causal: bool = False,
+               layer_norm_epsilon: float = 1e-5, **kwargs):
+    super().__init__(**kwargs)
+    self.num_heads = num_heads
+    self.ff_dim = ff_dim
+    self.dropout = dropout
+    self.causal = causal
+    self.layer_norm_epsilon = layer_norm_epsilon
+    self.supports_masking = True
+
+  def build(self, input_shape):
+    d_model = input_shape[-1]
+    if d_model % self.num_heads:
+      raise ValueError(f"The input width ({d_model}) must be a multiple of num_heads ({self.num_heads}).")
+    sublayer_args = {"dtype": self.dtype_policy}
+    self.attention = keras.layers.MultiHeadAttention(
+        num_heads=self.num_heads, key_dim=d_model // self.num_heads, dropout=self.dropout, name="attention",
+        **sublayer_args)
+    self.attention.build(input_shape, input_shape)
+    self.attention_dropout = keras.layers.Dropout(self.dropout, name="attention_dropout", **sublayer_args)
+    self.attention_norm = keras.layers.LayerNormalization(
+        epsilon=self.layer_norm_epsilon, name="attention_norm", **sublayer_args)
+    self.attention_norm.build(input_shape)
+    self.ff_hidden = keras.layers.Dense(self.ff_dim, activation="gelu", name="ff_hidden", **sublayer_args)
+    self.ff_hidden.build(input_shape)
+    self.ff_output = keras.layers.Dense(d_model, name="ff_output", **sublayer_args)
+    self.ff_output.build((*input_shape[:-1], self.ff_dim))
+    self.ff_dropout = keras.layers.Dropout(self.dropout, name="ff_dropout", **sublayer_args)
+    self.ff_norm = keras.layers.LayerNormalization(epsilon=self.layer_norm_epsilon, name="ff_norm", **sublayer_args)
+    self.ff_norm.build(input_shape)
+    super().build(input_shape)
+
+  def call(self, inputs, mask=None, training=False):
+    attention_mask = None
+    if mask is not None:
+      # Query i may attend key j when both are real tokens; a padded query row attends nothing (uniform weights), and
+      # its output is ignored downstream.
+      mask = ops.cast(mask, "bool")
+      attention_mask = ops.logical_and(mask[:, :, None], mask[:, None, :])  # (batch, seq, seq)
+    attended = self.attention(inputs, inputs, attention_mask=attention_mask, use_causal_mask=self.causal,
+                              training=training)  # (batch, seq, d_model)
+    x = self.attention_norm(inputs + self.attention_dropout(attended, training=training))
+    hidden = self.ff_hidden(x)  # (batch, seq, ff_dim)
+    ff = self.ff_output(hidden)  # (batch, seq, d_model)
+    return self.ff_norm(x + self.ff_dropout(ff, training=training))
+
+  def compute_output_shape(self, input_shape):
+    return input_shape
+
+  def get_config(self):
+    config = super().get_config()
+    config.update({
+        "num_heads": self.num_heads,
+        "ff_dim": self.ff_dim,
+        "dropout": self.dropout,
+        "causal": self.causal,
+        "layer_norm_epsilon": self.layer_norm_epsilon,
+    })
+    return config

@@ -1,0 +1,110 @@
+"""Transformer encoder text classifier."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from tfmodels.config import TransformerConfig
+from tfmodels.layers.positional_embedding import PositionalEmbedding
+from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
+
+POOLINGS = ("mean", "max")
+
+
+@keras.saving.register_keras_serializable(package="tfmodels")
+class TransformerClassifier(keras.Model):
+  """Classifies token-id sequences with transformer encoder blocks and masked pooling; outputs logits.
+
+  Token and learned position embeddings are added (`PositionalEmbedding`), `num_layers` post-norm
+  `TransformerEncoderBlock`s follow, and the tokens are pooled by a mean or max over the real (non-padding) tokens,
+  then dropout and the output layer. Token id 0 is padding: it is masked out of attention and of pooling, so padding
+  does not change the result. The output layer computes in float32, so logits stay float32 under a mixed precision
+  policy.
+
+  The model is built on construction (it is called once on a symbolic `keras.Input` of `input_signature()`),
+  so `summary()` and `count_params()` work at once.
+
+  Args:
+    num_classes: number of output logits.
+    vocab_size: number of token ids, including the padding id 0.
+    sequence_length: number of token ids per example.
+    embedding_dim: model width; a multiple of `num_heads`.
+    num_layers: number of encoder blocks.
+    num_heads: attention heads per block.
+    ff_dim: hidden width of the feed-forward networks.
+    dropout: dropout rate in the blocks and before the output layer.
+    pooling: `mean` or `max` over the real tokens.
+    **kwargs: standard `keras.Model` arguments (`name`, `dtype`, ...).
+  """
+
+  def __init__(self, num_classes: int, vocab_size: int, sequence_length: int,
+               embedding_dim: int = TransformerConfig.embedding_dim, num_layers: int = TransformerConfig.num_layers,
+               num_heads: int = TransformerConfig.num_heads, ff_dim: int = TransformerConfig.ff_dim,
+               dropout: float = TransformerConfig.dropout, pooling: str = TransformerConfig.pooling, **kwargs):
+    super().__init__(**kwargs)
+    self.num_classes = num_classes
+    self.vocab_size = vocab_size
+    self.sequence_length = sequence_length
+    self.embedding_dim = embedding_dim
+    self.num_layers = num_layers
+    self.num_heads = num_heads
+    self.ff_dim = ff_dim
+    self.dropout = dropout
+    self.pooling = pooling
+    if pooling not in POOLINGS:
+      raise ValueError(f"Unknown pooling '{pooling}'; expected one of {', '.join(POOLINGS)}.")
+
+    self.embedding = PositionalEmbedding(vocab_size, sequence_length, embedding_dim, name="embedding")
+    self.encoder_blocks = [
+        TransformerEncoderBlock(num_heads, ff_dim, dropout=dropout, name=f"encoder_block_{i}")
+        for i in range(num_layers)
+    ]
+    self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
+    self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
+    spec = self.input_signature()
+    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+
+  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
+    """The input the model expects: token ids `(batch, sequence_length)`, int32, 0 = padding.
+
+    Args:
+      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
+    """
+    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
+
+  def call(self, inputs, training=False):
+    mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens
+    x = self.embedding(inputs)  # (batch, seq, embedding_dim)
+    for block in self.encoder_blocks:
+      x = block(x, mask=mask, training=training)  # (batch, seq, embedding_dim)
+    x = self._pool(x, mask)  # (batch, embedding_dim)
+    x = self.head_dropout(x, training=training)
+    return self.logits(x)  # (batch, num_classes), float32
+
+  def _pool(self, x, mask):
+    token_mask = ops.cast(mask, x.dtype)[:, :, None]  # (batch, seq, 1)
+    if self.pooling == "mean":
+      # The max() keeps an all-padding row finite (zero) instead of 0 / 0.
+      count = ops.maximum(ops.sum(token_mask, axis=1), 1.0)  # (batch, 1)
+      return ops.sum(x * token_mask, axis=1) / count
+    # Padded positions take each feature's minimum over the sequence, which never beats a real token, rather than a
+    # huge negative constant that would wreck the range of an int8-quantized tensor.
+    floor = ops.min(x, axis=1, keepdims=True)  # (batch, 1, embedding_dim)
+    return ops.max(ops.where(mask[:, :, None], x, floor), axis=1)
+
+  def get_config(self):
+    config = super().get_config()
+    config.update({
+        "num_classes": self.num_classes,
+        "vocab_size": self.vocab_size,
+        "sequence_length": self.sequence_length,
+        "embedding_dim": self.embedding_dim,
+        "num_layers": self.num_layers,
+        "num_heads": self.num_heads,
+        "ff_dim": self.ff_dim,
+        "dropout": self.dropout,
+        "pooling": self.pooling,
+    })
+    return config

@@ -172,6 +172,12 @@ class Trainer:
       batches = batches.shuffle(config.data.shuffle_buffer, seed=config.runtime.seed + epoch,
                                 reshuffle_each_iteration=False)
     batches = batches.batch(config.trainer.batch_size)
+    if training and config.data.random_flip == "horizontal":
+      # Stateless, seeded by (seed + epoch, batch index): a resumed run flips exactly what the original would have.
+      batches = batches.enumerate().map(
+          lambda index, batch: (tf.image.stateless_random_flip_left_right(
+              batch[0], seed=tf.stack([tf.constant(config.runtime.seed + epoch, tf.int64), index])), batch[1]),
+          num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
     # Every source is in memory or a single file: shard by data, not by files.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

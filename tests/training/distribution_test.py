@@ -52,3 +52,14 @@ def test_set_precision_policy_sets_and_resets():
   finally:
     distribution.set_precision_policy("off")
   assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_taken_port_is_named():
+  import socket
+  with socket.socket() as taken:
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config = json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}})
+    with pytest.raises(ConfigError, match=f"Port {port} .* already taken"):
+      distribution.check_tf_config(config)

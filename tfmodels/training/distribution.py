@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 
 import keras
 import tensorflow as tf
@@ -19,6 +20,10 @@ def build_strategy(name: str) -> tf.distribute.Strategy:
   """Returns the strategy called `name`; raises `ConfigError` for an unknown name or a bad TF_CONFIG."""
   if name not in STRATEGY_NAMES:
     raise ConfigError(f"Unknown strategy '{name}'. Use one of: {', '.join(STRATEGY_NAMES)}.")
+  if name == "multi_worker_mirrored":
+    # Collective ops must be configured before TensorFlow initialises its devices: build it before anything else.
+    check_tf_config(os.environ.get("TF_CONFIG", ""))
+    return tf.distribute.MultiWorkerMirroredStrategy()
   gpus = tf.config.list_logical_devices("GPU")
   if name == "auto":
     name = "mirrored" if len(gpus) > 1 else ("one_device" if gpus else "default")
@@ -29,8 +34,6 @@ def build_strategy(name: str) -> tf.distribute.Strategy:
   if name == "mirrored":
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
     return tf.distribute.MirroredStrategy(devices=devices)
-  check_tf_config(os.environ.get("TF_CONFIG", ""))
-  return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def check_tf_config(text: str) -> None:
@@ -55,6 +58,18 @@ def check_tf_config(text: str) -> None:
   if not isinstance(index, int) or not 0 <= index < len(members):
     raise ConfigError(f"TF_CONFIG task index {index!r} is outside the cluster: '{task.get('type')}' has "
                       f"{len(members)} member(s), so the index must be 0..{len(members) - 1}.")
+  host, _, port = str(members[index]).rpartition(":")
+  if host in ("localhost", "127.0.0.1", "::1", "[::1]", socket.gethostname()) and port.isdigit():
+    _check_port_free(host, int(port))
+
+
+def _check_port_free(host: str, port: int) -> None:
+  with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+    try:
+      probe.bind((host.strip("[]"), port))
+    except OSError:
+      raise ConfigError(f"Port {port} of this worker ({host}:{port} in TF_CONFIG) is already taken by another "
+                        "process. Stop that process or give this worker a free port in TF_CONFIG.") from None
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:

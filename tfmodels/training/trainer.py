@@ -99,7 +99,7 @@ class Trainer:
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var)
       manager = tf.train.CheckpointManager(checkpoint, os.path.join(self.write_dir, "checkpoints"),
                                            max_to_keep=config.trainer.checkpoint_max_to_keep)
-      history = self._restore(manager, checkpoint, epoch_var)
+      history = self._restore(checkpoint, epoch_var)
       self.log(f"Training {config.model.name} on {dataset.name} ({dataset.num_examples}) with "
                f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
                f"{model.count_params():,} parameters.")
@@ -117,9 +117,11 @@ class Trainer:
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
       evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": count, "split": "test",
                     "dataset": dataset.name, "model": config.model.name,
-                    "best_epoch": _best_epoch(history, config.trainer.best_metric)}
+                    "best_epoch": _best_epoch(history, config.trainer.best_metric),
+                    "weights_fingerprint": weights_fingerprint(model)}
       self._finish(model, evaluation, history)
-      self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f} on {count} examples -> {self.model_dir}")
+      self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f} on {count} examples -> {self.model_dir} "
+               f"(weights fingerprint {evaluation['weights_fingerprint']!r})")
       return evaluation
     finally:
       if not self.is_chief:
@@ -152,15 +154,15 @@ class Trainer:
     if self.config.model.name == "cnn":
       raise ConfigError(f"Model 'cnn' reads images, but '{dataset.name}' holds text. Use --model=lstm or "
                         "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
-    vocabulary_path = os.path.join(self.write_dir, VOCABULARY_FILE)
     length = self.config.data.sequence_length
-    if os.path.exists(vocabulary_path):  # Resuming: the ids the checkpoint learned must not change.
-      vectorizer = load_vectorizer(vocabulary_path, length)
+    saved = os.path.join(self.model_dir, VOCABULARY_FILE)
+    if os.path.exists(saved):  # Resuming: the ids the checkpoint learned must not change.
+      vectorizer = load_vectorizer(saved, length)
     else:
       vectorizer = adapt_vectorizer(dataset.splits["train"].map(lambda text, label: text),
                                     self.config.data.max_tokens, length)
-      os.makedirs(self.write_dir, exist_ok=True)
-      save_vocabulary(vectorizer, vocabulary_path)
+    os.makedirs(self.write_dir, exist_ok=True)
+    save_vocabulary(vectorizer, os.path.join(self.write_dir, VOCABULARY_FILE))
     return (lambda texts: tf.cast(vectorizer(texts), tf.int32)), vectorizer.vocabulary_size()
 
   def _batches(self, prepared: tf.data.Dataset, training: bool, epoch: int = 0):
@@ -228,14 +230,17 @@ class Trainer:
     epoch_var.assign(result.epoch)
     manager.save(checkpoint_number=result.epoch)
 
-  def _restore(self, manager, checkpoint, epoch_var) -> list[dict]:
-    if manager.latest_checkpoint is None:
+  def _restore(self, checkpoint, epoch_var) -> list[dict]:
+    # Every worker restores what the chief wrote (model_dir is shared storage in a multi-worker cluster), so all
+    # replicas resume from the same epoch with the same weights.
+    latest = tf.train.latest_checkpoint(os.path.join(self.model_dir, "checkpoints"))
+    if latest is None:
       return []
-    checkpoint.restore(manager.latest_checkpoint).expect_partial()
+    checkpoint.restore(latest).expect_partial()
     completed = int(epoch_var.numpy())
-    history_path = os.path.join(self.write_dir, HISTORY_FILE)
+    history_path = os.path.join(self.model_dir, HISTORY_FILE)
     history = read_json(history_path) if os.path.exists(history_path) else []
-    self.log(f"Resuming after epoch {completed} from {manager.latest_checkpoint}.")
+    self.log(f"Resuming after epoch {completed} from {latest}.")
     return [entry for entry in history if entry["epoch"] <= completed]
 
   def _optimizer(self, policy: str, steps_per_epoch: int) -> keras.optimizers.Optimizer:
@@ -336,6 +341,15 @@ class _Steps:
       correct += float(batch_correct)
       count += float(batch_count)
     return loss_sum / max(count, 1), correct / max(count, 1), int(count)
+
+
+def weights_fingerprint(model: keras.Model) -> float:
+  """A number that changes with any weight: lets the workers of a cluster (and runs) show they hold the same model."""
+  total = 0.0
+  for index, weights in enumerate(model.get_weights()):
+    flat = np.asarray(weights, np.float64).ravel()
+    total += float(np.dot(flat, np.arange(1, flat.size + 1) % 97 + index + 1))
+  return total
 
 
 def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:

@@ -39,6 +39,8 @@ class DataConfig:
     shuffle_buffer: size of the training shuffle buffer.
     random_flip: training-time augmentation of images: `none`, or `horizontal` (each training image is mirrored
       left-right with probability 1/2; right for clothes and photos, wrong for digits and text).
+    token_dropout: training-time augmentation of texts: each token id is replaced by the out-of-vocabulary id with
+      this probability (a regulariser against memorising rare words).
   """
 
   dataset: str = "digits"
@@ -52,6 +54,7 @@ class DataConfig:
   sequence_length: int = 64
   shuffle_buffer: int = 10000
   random_flip: str = "none"
+  token_dropout: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,6 +224,7 @@ class ExperimentConfig:
     _check(self.data.image_channels in (0, 1, 3), "data.image_channels", self.data.image_channels, "0, 1 or 3")
     _check(self.data.random_flip in ("none", "horizontal"), "data.random_flip", self.data.random_flip,
            "none or horizontal")
+    _check(0 <= self.data.token_dropout < 1, "data.token_dropout", self.data.token_dropout, "a rate in [0, 1)")
     _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length, "an integer >= 1")
     _check(self.data.max_tokens >= 3, "data.max_tokens", self.data.max_tokens, "an integer >= 3")
     for name in ("dropout",):

@@ -147,3 +147,29 @@ def test_text_models_learn_rotten_tomatoes(tmp_path, model):
   vocabulary = open(tmp_path / "vocabulary.txt", encoding="utf-8").read().split("\n")
   assert vocabulary[:2] == ["", "[UNK]"] and len(vocabulary) - 1 == 8000
   keras.mixed_precision.set_global_policy("float32")
+
+
+def test_token_dropout_replaces_words_by_oov_and_keeps_padding():
+  import tensorflow as tf
+  from tfmodels.config import DataConfig
+  from tfmodels.training.trainer import _augmentation
+  ids = tf.constant(np.tile(np.r_[np.arange(2, 52), np.zeros(14)], (64, 1)).astype(np.int32))  # 50 words, 14 pads
+  augment = _augmentation(DataConfig(token_dropout=0.25))
+  dropped = augment(ids, tf.constant([1, 2], tf.int64)).numpy()
+  assert (dropped[:, 50:] == 0).all()
+  words = dropped[:, :50]
+  assert set(np.unique(words[words != ids.numpy()[:, :50]])) == {1}
+  assert 0.2 < (words == 1).mean() < 0.3
+  np.testing.assert_array_equal(dropped, augment(ids, tf.constant([1, 2], tf.int64)).numpy())  # seeded
+  assert _augmentation(DataConfig()) is None
+
+
+def test_random_flip_mirrors_images():
+  import tensorflow as tf
+  from tfmodels.config import DataConfig
+  from tfmodels.training.trainer import _augmentation
+  pixels = tf.constant(np.arange(64 * 3, dtype=np.uint8).reshape(64, 1, 3, 1))
+  flipped = _augmentation(DataConfig(random_flip="horizontal"))(pixels, tf.constant([0, 0], tf.int64)).numpy()
+  mirrored = (flipped == pixels.numpy()[:, :, ::-1]).all(axis=(1, 2, 3))
+  unchanged = (flipped == pixels.numpy()).all(axis=(1, 2, 3))
+  assert (mirrored | unchanged).all() and 10 < mirrored.sum() < 54

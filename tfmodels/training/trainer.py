@@ -174,11 +174,12 @@ class Trainer:
       batches = batches.shuffle(config.data.shuffle_buffer, seed=config.runtime.seed + epoch,
                                 reshuffle_each_iteration=False)
     batches = batches.batch(config.trainer.batch_size)
-    if training and config.data.random_flip == "horizontal":
-      # Stateless, seeded by (seed + epoch, batch index): a resumed run flips exactly what the original would have.
+    augment = _augmentation(config.data) if training else None
+    if augment is not None:
+      # Stateless, seeded by (seed + epoch, batch index): a resumed run augments exactly as the original would have.
       batches = batches.enumerate().map(
-          lambda index, batch: (tf.image.stateless_random_flip_left_right(
-              batch[0], seed=tf.stack([tf.constant(config.runtime.seed + epoch, tf.int64), index])), batch[1]),
+          lambda index, batch: (augment(batch[0], tf.stack([tf.constant(config.runtime.seed + epoch, tf.int64),
+                                                             index])), batch[1]),
           num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
     # Every source is in memory or a single file: shard by data, not by files.
@@ -350,6 +351,20 @@ def weights_fingerprint(model: keras.Model) -> float:
     flat = np.asarray(weights, np.float64).ravel()
     total += float(np.dot(flat, np.arange(1, flat.size + 1) % 97 + index + 1))
   return total
+
+
+def _augmentation(data_config):
+  """Returns `(batch of model inputs, seed) -> augmented batch` for the configured augmentation, or None."""
+  if data_config.random_flip == "horizontal":
+    return lambda pixels, seed: tf.image.stateless_random_flip_left_right(pixels, seed=seed)
+  if data_config.token_dropout:
+    rate = data_config.token_dropout
+
+    def drop_tokens(ids, seed):
+      dropped = tf.random.stateless_uniform(tf.shape(ids), seed=seed) < rate
+      return tf.where(dropped & (ids > 1), tf.ones_like(ids), ids)  # 0 = padding and 1 = OOV stay as they are
+    return drop_tokens
+  return None
 
 
 def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:

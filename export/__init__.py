@@ -1,0 +1,15 @@
+"""Export stage: serving SavedModel, TFLite files per mode, verification against Keras, and the export report.
+
+Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `tools/export.py`). The modules:
+  exporter            orchestrates one export and writes the report
+  saved_model_export  serving signatures on raw inputs; versioned, atomic publication
+  tflite_modes        the table of TFLite modes (`MODES`) and their converter settings
+  tflite_conversion   conversion SavedModel, and one converter subprocess per mode
+  lstm_graph          fused (or unrolled) LSTM graphs for the converter
+  tflite_ops          ops, versions and Flex/custom ops of a `.tflite` file
+  verification        runs artifacts and measures them against Keras
+  verification_gates  the per-mode thresholds
+  export_report       report.json, report.md and the charts
+
+The package imports nothing heavy itself: the converter subprocesses import only what converting needs.
+"""

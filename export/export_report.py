@@ -1,0 +1,154 @@
+"""The export report: `report.json` (every figure), `report.md` (a readable table) and two PNG charts.
+
+Every file is written atomically (a temporary file beside it, then a rename), so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import numpy as np
+
+from tfmodels.training.history_plot import save_figure
+
+matplotlib.use("Agg")  # Files only: no display is needed or wanted.
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-order
+from tfmodels.training.model_artifact import write_json, write_text
+
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+ACCURACY_SIZE_PNG = "accuracy_size_per_mode.png"
+LOGIT_ERROR_PNG = "logit_error_histogram.png"
+# Errors below this are drawn in the first bin of the log-scale histogram (float32 round-off or exact zeros).
+_ERROR_FLOOR = 1e-8
+
+
+def artifact_label(artifact: dict) -> str:
+  """A short name of an artifact: `SavedModel serving_bytes`, `tflite full_int8`."""
+  if artifact["format"] == "saved_model":
+    return f"SavedModel {artifact['signature']}"
+  return f"tflite {artifact['mode']}"
+
+
+def report_files(export_dir: str) -> list[str]:
+  """The paths `write_report` writes: report.json, report.md and the two charts."""
+  return [os.path.join(export_dir, name) for name in (REPORT_JSON, REPORT_MD, ACCURACY_SIZE_PNG, LOGIT_ERROR_PNG)]
+
+
+def write_report(report: dict, export_dir: str, errors: dict[str, np.ndarray]) -> None:
+  """Writes report.json, report.md and the charts into `export_dir`.
+
+  Args:
+    report: the report (see `Exporter`); JSON-serializable.
+    export_dir: where the files go.
+    errors: artifact label -> largest absolute logit error per example, for the histogram.
+  """
+  paths = report_files(export_dir)
+  write_json(paths[0], report)
+  write_text(paths[1], markdown(report))
+  measured = [a for a in report["artifacts"] if a.get("accuracy") is not None]
+  _plot_accuracy_and_size(measured, report, paths[2])
+  _plot_logit_errors(errors, report, paths[3])
+
+
+def markdown(report: dict) -> str:
+  """The report as Markdown: a summary, one table row per artifact, then the failures."""
+  model, dataset = report["model"], report["dataset"]
+  lines = [
+      f"# Export report: {model['name']}",
+      "",
+      f"- Model: `{model['architecture']}` from `{model['model_dir']}` ({model['parameters']:,} parameters)",
+      f"- Verified on: {dataset['name']} {dataset['split']} split, {dataset['num_examples']} examples "
+      f"(Keras accuracy {_percent(report['reference_accuracy'])})",
+      f"- Calibration: {dataset['calibration_samples']} {dataset['calibration_split']} examples, batch 1",
+      f"- Result: **{'PASSED' if report['passed'] else 'FAILED'}** in {report['seconds']['total']:.1f} s",
+  ]
+  if model.get("lstm_graph"):
+    lines.append(f"- LSTM in TFLite: {model['lstm_graph_note']}")
+  lines += [
+      "",
+      "| artifact | size | accuracy | Keras accuracy | top-1 agreement | max abs logit error | mean abs logit error "
+      "| ms / example | passed |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+  ]
+  for artifact in report["artifacts"]:
+    measured = artifact.get("accuracy") is not None
+    latency = artifact.get("milliseconds_per_example")
+    lines.append("| " + " | ".join([
+        artifact_label(artifact),
+        _size(artifact.get("size_bytes")),
+        _percent(artifact["accuracy"]) if measured else "-",
+        _percent(artifact["reference_accuracy"]) if measured else "-",
+        _percent(artifact["top1_agreement"]) if measured else "-",
+        f"{artifact['max_abs_logit_error']:.3g}" if measured else "-",
+        f"{artifact['mean_abs_logit_error']:.3g}" if measured else "-",
+        f"{latency:.3f}" if latency is not None else "-",
+        "yes" if artifact["passed"] else "**no**",
+    ]) + " |")
+  failures = [f"- {artifact_label(a)}: {failure}" for a in report["artifacts"] for failure in a["failures"]]
+  if failures:
+    lines += ["", "## Failures", "", *failures]
+  ops = [a for a in report["artifacts"] if a.get("ops")]
+  if ops:
+    lines += ["", "## TFLite ops", ""]
+    for artifact in ops:
+      names = ", ".join(f"{op['name']} v{op['version']}" for op in artifact["ops"]["ops"])
+      lines.append(f"- {artifact['mode']}: {names}")
+  lines += ["", f"Gates: `{report['gates']}`", ""]
+  return "\n".join(lines)
+
+
+def _plot_accuracy_and_size(artifacts: list[dict], report: dict, path: str) -> None:
+  labels = [artifact_label(a).replace(" ", "\n", 1) for a in artifacts]
+  positions = np.arange(len(artifacts))
+  colors = ["tab:gray" if a["format"] == "saved_model" else "tab:blue" for a in artifacts]
+  figure, (accuracy_axis, size_axis) = plt.subplots(1, 2, figsize=(max(10, 2.8 * len(artifacts)), 4.5))
+  accuracies = [100 * a["accuracy"] for a in artifacts]
+  bars = accuracy_axis.bar(positions, accuracies, color=colors)
+  accuracy_axis.bar_label(bars, fmt="%.2f", fontsize=8)
+  accuracy_axis.axhline(100 * report["reference_accuracy"], color="tab:red", linestyle="--",
+                        label=f"Keras {_percent(report['reference_accuracy'])}")
+  low = min(accuracies + [100 * report["reference_accuracy"]], default=0)
+  accuracy_axis.set_ylim(max(0, low - 5), min(100, max(accuracies + [low]) + 2))
+  accuracy_axis.set_ylabel(f"test accuracy (%), {report['dataset']['num_examples']} examples")
+  accuracy_axis.set_title("Accuracy")
+  accuracy_axis.legend(loc="lower right")
+  sizes = [a["size_bytes"] / 1024 for a in artifacts]
+  bars = size_axis.bar(positions, sizes, color=colors)
+  size_axis.bar_label(bars, fmt="%.0f", fontsize=8)
+  size_axis.set_ylabel("size (KiB)")
+  size_axis.set_title("Size")
+  for axis in (accuracy_axis, size_axis):
+    axis.set_xticks(positions, labels, fontsize=8)
+    axis.grid(axis="y", alpha=0.3)
+  figure.suptitle(f"{report['model']['name']}: accuracy and size per artifact")
+  figure.tight_layout()
+  save_figure(figure, path)
+
+
+def _plot_logit_errors(errors: dict[str, np.ndarray], report: dict, path: str) -> None:
+  rows = max(len(errors), 1)
+  figure, axes = plt.subplots(rows, 1, figsize=(8, 1.6 * rows + 1), sharex=True, squeeze=False)
+  bins = np.logspace(np.log10(_ERROR_FLOOR), 2, 41)
+  for axis, (label, values) in zip(axes[:, 0], errors.items()):
+    axis.hist(np.clip(values, _ERROR_FLOOR, None), bins=bins, color="tab:blue")
+    axis.set_xscale("log")
+    axis.set_ylabel("examples")
+    axis.set_title(f"{label}: max {values.max():.2g}, median {np.median(values):.2g}" if values.size else label,
+                   fontsize=9, loc="left")
+    axis.grid(alpha=0.3)
+  axes[-1, 0].set_xlabel(f"largest |logit - Keras logit| per example (values below {_ERROR_FLOOR:g} in the first bin)")
+  figure.suptitle(f"{report['model']['name']}: logit error against Keras")
+  figure.tight_layout()
+  save_figure(figure, path)
+
+
+def _percent(value: float) -> str:
+  return f"{100 * value:.2f} %"
+
+
+def _size(size: int | None) -> str:
+  if size is None:
+    return "-"
+  return f"{size / 1024:,.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:,.2f} MiB"

@@ -1,0 +1,378 @@
+"""Exports a trained model directory: a serving SavedModel, `.tflite` files per mode, verification and a report.
+
+  OUT/serving/<name>/<version>/          SavedModel for TF Serving (published only when it passes its gates)
+  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only
+  OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included
+  OUT/report.json, report.md             every figure of every artifact, and what failed
+  OUT/accuracy_size_per_mode.png, OUT/logit_error_histogram.png
+
+`<name>` is `<dataset>_<architecture>`, e.g. `digits_cnn`. Bad input (no trained model, an unknown mode, an existing
+version without `overwrite`, an unwritable export directory) raises `ExportError` or `ArtifactError` before anything
+is written. From then on the report is always written; a mode whose conversion crashes or fails is reported and the
+other modes go on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import tfmodels.models  # pylint: disable=unused-import  (registers the model classes `load_model` deserializes)
+from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
+from export import export_report
+from export import saved_model_export
+from export import verification
+from export.export_error import ExportError
+from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
+from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
+from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
+from export.tflite_ops import TfliteOps
+from export.verification_gates import VerificationGates
+from tfmodels import data as data_lib
+from tfmodels.models.lstm_classifier import LstmClassifier
+from tfmodels.training.model_artifact import ModelArtifact
+
+# The figures of every artifact in the report.
+_FIGURES = ("size_bytes", "num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
+            "mean_abs_logit_error")
+_CALIBRATION_SEED = 0
+_KERAS_BATCH = 512
+# Conversions run side by side, each in its own process; more than two gains nothing on small machines.
+_PARALLEL_CONVERSIONS = 2
+
+
+class Exporter:
+  """Exports, verifies and reports one trained model directory.
+
+  Args:
+    model_dir: a directory written by the trainer (`ModelArtifact`).
+    export_dir: where the artifacts and the report go (created if missing).
+    modes: TFLite modes to produce (names or a comma-separated string); default: all four.
+    calibration_samples: training examples the `full_int8` converter calibrates on.
+    version: serving version to write; default: 1 + the largest existing one.
+    overwrite: replace an existing serving version.
+    max_examples: verify on the first this many test examples only (default: the whole test split).
+    gates: verification thresholds.
+    lstm_graph: how an LSTM goes into TFLite: `fused` (TFLite's LSTM op) or `unrolled` (one set of ops per step).
+    num_threads: LiteRT threads when running the `.tflite` files.
+    log: where progress lines go.
+  """
+
+  def __init__(self, model_dir: str, export_dir: str, *, modes: str | Iterable[str] = MODE_NAMES,
+               calibration_samples: int = 200, version: int | None = None, overwrite: bool = False,
+               max_examples: int | None = None, gates: VerificationGates = VerificationGates(),
+               lstm_graph: str = "fused", num_threads: int = 1, log: Callable[[str], None] = print):
+    self.modes: tuple[TfliteMode, ...] = parse_modes(modes)
+    if calibration_samples < 1:
+      raise ExportError(f"--calibration_samples={calibration_samples}: give at least 1 (default 200).")
+    if max_examples is not None and max_examples < 1:
+      raise ExportError(f"--max_examples={max_examples}: give at least 1, or leave it out to verify on the whole "
+                        "test split.")
+    if lstm_graph not in LSTM_GRAPHS:
+      raise ExportError(f"Unknown --lstm_graph={lstm_graph}: use one of {', '.join(LSTM_GRAPHS)}.")
+    self.artifact = ModelArtifact.load(model_dir)
+    self.export_dir = export_dir
+    self.calibration_samples = calibration_samples
+    self.overwrite = overwrite
+    self.max_examples = max_examples
+    self.gates = gates.for_kind(self.artifact.kind)
+    self.lstm_graph = lstm_graph if self.artifact.model_name == "lstm" else None
+    self.num_threads = num_threads
+    self.log = log
+    self.name = export_name(self.artifact)
+    self.model_root = os.path.join(export_dir, "serving", self.name)
+    self.tflite_dir = os.path.join(export_dir, "tflite")
+    self.version = saved_model_export.resolve_version(self.model_root, version, overwrite)
+
+  def run(self) -> dict:
+    """Exports every artifact, verifies each against Keras, writes the report; returns the report.
+
+    Gate failures do not raise: the report says `passed: false` and names each failed figure.
+    """
+    start = time.perf_counter()
+    _check_writable(self.export_dir)
+    artifact = self.artifact
+    model = artifact.load_model()
+    dataset = data_lib.load_dataset(artifact.config.data)
+    preprocess = artifact.preprocessor()
+    features, labels = dataset.split_arrays("test")
+    available = len(labels)
+    if self.max_examples is not None:
+      features, labels = features[:self.max_examples], labels[:self.max_examples]
+    inputs = np.asarray(preprocess(features))  # uint8 pixels or int32 token ids
+    reference_logits = _keras_logits(model, inputs)
+    self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {len(labels)} of "
+             f"{available} test examples.")
+    report = self._report_header(model, dataset.name, len(labels), available, reference_logits, labels)
+    errors: dict[str, np.ndarray] = {}
+    work_dir = tempfile.mkdtemp(prefix=".tmp-export-", dir=self.export_dir)
+    stopped: list[str] = []
+    try:
+      stage = time.perf_counter()
+      report["artifacts"] += self._export_saved_model(model, features, inputs, labels, reference_logits, errors,
+                                                      work_dir)
+      report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
+      calibration = self._calibration_inputs(dataset, preprocess)
+      report["artifacts"] += self._export_tflite(model, calibration, inputs, labels, reference_logits, errors,
+                                                 work_dir, report["seconds"])
+    except BaseException as error:
+      # The report of an export that broke off says so, and passes nothing.
+      stopped = [f"export stopped: {type(error).__name__}: {_first_line(error)}"]
+      raise
+    finally:
+      shutil.rmtree(work_dir, ignore_errors=True)
+      for entry in report["artifacts"]:  # every entry has every figure; null when it could not be measured
+        for key in _FIGURES:
+          entry.setdefault(key, None)
+      report["failures"] = stopped + [f"{export_report.artifact_label(a)}: {failure}" for a in report["artifacts"]
+                                      for failure in a["failures"]]
+      report["passed"] = bool(report["artifacts"]) and not report["failures"]
+      report["seconds"]["total"] = round(time.perf_counter() - start, 2)
+      report["files"] = export_report.report_files(self.export_dir)
+      export_report.write_report(report, self.export_dir, errors)
+    self.log(f"{'Passed' if report['passed'] else 'FAILED'}: {len(report['artifacts'])} artifacts in "
+             f"{report['seconds']['total']:.1f} s -> {os.path.join(self.export_dir, export_report.REPORT_MD)}")
+    return report
+
+  def _report_header(self, model: keras.Model, dataset_name: str, num_examples: int, available: int,
+                     reference_logits: np.ndarray, labels: np.ndarray) -> dict:
+    artifact = self.artifact
+    model_info = {"name": self.name, "architecture": artifact.model_name, "kind": artifact.kind,
+                  "model_dir": os.path.abspath(artifact.model_dir), "parameters": int(model.count_params()),
+                  "labels": list(artifact.label_names), "lstm_graph": self.lstm_graph}
+    if self.lstm_graph:
+      model_info["lstm_graph_note"] = (
+          "fused UNIDIRECTIONAL_SEQUENCE_LSTM ops; their state lives in variable tensors, so a runtime resets the "
+          "interpreter's variables before each input" if self.lstm_graph == "fused" else
+          f"unrolled over {artifact.config.data.sequence_length} steps (one set of builtin ops per step)")
+    predicted = reference_logits.argmax(axis=-1)
+    return {
+        "model": model_info,
+        "dataset": {"name": dataset_name, "split": "test", "num_examples": num_examples,
+                    "test_examples": available, "calibration_split": "train",
+                    "calibration_samples": self.calibration_samples},
+        "reference_accuracy": float((predicted == labels).mean()) if len(labels) else 0.0,
+        "gates": self.gates.to_dict(),
+        "modes": [mode.name for mode in self.modes],
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        "artifacts": [],
+        "seconds": {},
+    }
+
+  def _export_saved_model(self, model, features, inputs, labels, reference_logits, errors, work_dir) -> list[dict]:
+    """Writes the SavedModel beside its version directory, verifies every signature, publishes it if they pass."""
+    artifact = self.artifact
+    staged = saved_model_export.staging_directory(self.model_root, self.version)
+    signatures = saved_model_export.signature_names(artifact.kind)
+    try:
+      saved_model_export.write_serving_saved_model(
+          model, staged, kind=artifact.kind, feature_shape=artifact.feature_shape, label_names=artifact.label_names,
+          vocabulary_path=artifact.vocabulary_path, sequence_length=artifact.config.data.sequence_length)
+      size = saved_model_export.directory_size(staged)
+      loaded = tf.saved_model.load(staged)
+      if artifact.kind == "image":
+        raw = {"serving_default": inputs, "serving_bytes": _png_files(inputs)}
+      else:
+        raw = {"serving_default": features, "serving_token_ids": inputs}
+      results = []
+      for signature in signatures:
+        result = {"format": "saved_model", "mode": "float32", "signature": signature, "path": None,
+                  "size_bytes": size}
+        result.update(self._verify_signature(loaded.signatures[signature], raw[signature], labels,
+                                             reference_logits, errors, result))
+        results.append(result)
+    except Exception as error:  # pylint: disable=broad-except  (reported; the other artifacts go on)
+      shutil.rmtree(staged, ignore_errors=True)
+      return [_failed({"format": "saved_model", "mode": "float32", "signature": name, "path": None},
+                      f"export failed: {type(error).__name__}: {_first_line(error)}") for name in signatures]
+    if all(result["passed"] for result in results):
+      path = saved_model_export.publish(staged, self.model_root, self.version, self.overwrite)
+      self.log(f"SavedModel version {self.version} published: {path}")
+    else:
+      # A version directory goes live in TF Serving as soon as it appears: keep a failed one out of its sight.
+      path = saved_model_export.reject(staged, self.model_root, self.version)
+      self.log(f"SavedModel failed its gates, not published: {path}")
+    for result in results:
+      result.update(path=os.path.abspath(path), version=self.version, published=result["passed"])
+    return results
+
+  def _verify_signature(self, signature, raw_inputs, labels, reference_logits, errors, result) -> dict:
+    name = next(iter(signature.structured_input_signature[1]))
+    outputs = verification.run_signature(signature, name, raw_inputs)
+    failures = verification.output_failures(outputs, self.artifact.label_names)
+    figures = verification.logit_figures(outputs["logits"], reference_logits, labels) if not failures else {}
+    if figures:
+      failures += self.gates.check("float32", figures)
+      errors[export_report.artifact_label(result)] = verification.per_example_errors(outputs["logits"],
+                                                                                     reference_logits)
+    return {**figures, "input": name, "outputs": sorted(outputs), "passed": not failures, "failures": failures}
+
+  def _calibration_inputs(self, dataset, preprocess) -> np.ndarray:
+    """A fixed random sample of the training split, preprocessed as the model's inputs, as float32 or int32."""
+    features, _ = dataset.split_arrays("train")
+    rng = np.random.default_rng(_CALIBRATION_SEED)
+    chosen = np.sort(rng.choice(len(features), size=min(self.calibration_samples, len(features)), replace=False))
+    inputs = np.asarray(preprocess(features[chosen]))
+    return inputs.astype(np.float32 if self.artifact.kind == "image" else np.int32)
+
+  def _export_tflite(self, model, calibration, inputs, labels, reference_logits, errors, work_dir,
+                     seconds: dict) -> list[dict]:
+    """Converts every mode in its own process, then checks, verifies and describes each file."""
+    stage = time.perf_counter()
+    conversion_model = os.path.join(work_dir, "conversion_saved_model")
+    representative = os.path.join(work_dir, "representative.npy")
+    try:
+      write_conversion_saved_model(*self._conversion_function(model), conversion_model)
+      np.save(representative, calibration)
+    except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
+      return [_failed({"format": "tflite", "mode": mode.name, "path": None},
+                      f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}")
+              for mode in self.modes]
+
+    def convert(mode: TfliteMode) -> ConversionResult:
+      return convert_in_subprocess(conversion_model, mode.name, self.artifact.kind, representative,
+                                   os.path.join(work_dir, f"{self.name}_{mode.name}.tflite"))
+
+    with concurrent.futures.ThreadPoolExecutor(min(_PARALLEL_CONVERSIONS, len(self.modes))) as pool:
+      conversions = list(pool.map(convert, self.modes))
+    seconds["tflite_conversion"] = round(time.perf_counter() - stage, 2)
+    for conversion in conversions:
+      self.log(f"tflite {conversion.mode}: {'converted' if conversion.succeeded else conversion.failure()} "
+               f"({conversion.seconds:.1f} s)")
+    stage = time.perf_counter()
+    float32 = next((c for c in conversions if c.mode == "float32" and c.succeeded), None)
+    # The int8 size gate compares with the float32 file, or with the float32 weights when there is none.
+    size_reference = (os.path.getsize(float32.path), "float32 .tflite") if float32 else (
+        4 * model.count_params(), "float32 weights (4 bytes per parameter)")
+    os.makedirs(self.tflite_dir, exist_ok=True)
+    results = []
+    for mode, conversion in zip(self.modes, conversions):
+      try:
+        results.append(self._finish_tflite(mode, conversion, size_reference, inputs, labels, reference_logits,
+                                           errors))
+      except Exception as error:  # pylint: disable=broad-except  (reported; the other modes go on)
+        results.append(_failed({"format": "tflite", "mode": mode.name, "path": None},
+                               f"verification failed: {type(error).__name__}: {_first_line(error)}"))
+    seconds["tflite_verification"] = round(time.perf_counter() - stage, 2)
+    return results
+
+  def _conversion_function(self, model: keras.Model):
+    """The function the converter sees, and its static batch-1 input."""
+    artifact = self.artifact
+    if artifact.kind == "image":
+      # Float pixel values 0..255: the model casts its input to float and rescales it itself.
+      return (lambda pixels: model(pixels, training=False),
+              tf.TensorSpec((1, *artifact.feature_shape), tf.float32, name="pixels"))
+    spec = tf.TensorSpec((1, artifact.config.data.sequence_length), tf.int32, name="token_ids")
+    if isinstance(model, LstmClassifier) and self.lstm_graph == "fused":
+      return (lambda token_ids: fused_lstm_logits(model, token_ids)), spec
+    if isinstance(model, LstmClassifier):
+      unrolled = unrolled_copy(model)
+      return (lambda token_ids: unrolled(token_ids, training=False)), spec
+    return (lambda token_ids: model(token_ids, training=False)), spec
+
+  def _finish_tflite(self, mode: TfliteMode, conversion: ConversionResult, size_reference: tuple[int, str],
+                     inputs, labels, reference_logits, errors) -> dict:
+    """Checks the ops, runs the file on the test examples, publishes it and writes its metadata."""
+    path = os.path.join(self.tflite_dir, f"{self.name}_{mode.name}.tflite")
+    metadata_path = ModelMetadata.path_for(path)
+    result = {"format": "tflite", "mode": mode.name, "path": None, "conversion": conversion.to_dict()}
+    # Files of an earlier export of this mode would no longer match this report.
+    for stale in (path, metadata_path):
+      if os.path.exists(stale):
+        os.remove(stale)
+    if not conversion.succeeded:
+      return _failed(result, conversion.failure())
+    ops = TfliteOps.read(conversion.path)
+    result.update(ops=ops.to_dict(), size_bytes=os.path.getsize(conversion.path))
+    if not ops.builtin_only:
+      return _failed(result, f"non-builtin ops {', '.join(ops.custom_ops)}: LiteRT without the Flex delegate "
+                             "cannot run them")
+    try:
+      runner = verification.TfliteRunner(conversion.path, num_threads=self.num_threads)
+    except (ValueError, RuntimeError) as error:
+      return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
+    os.replace(conversion.path, path)
+    logits = runner.logits(inputs.astype(np.float32) if self.artifact.kind == "image" else inputs)
+    figures = {**verification.logit_figures(logits, reference_logits, labels), "size_bytes": result["size_bytes"]}
+    failures = self.gates.check(mode.name, figures, float32_size=size_reference[0] if mode.quantized else None)
+    result.update(figures, path=os.path.abspath(path), metadata_path=os.path.abspath(metadata_path),
+                  milliseconds_per_example=round(1000 * runner.seconds_per_example, 4),
+                  input=dataclasses.asdict(runner.input), output=dataclasses.asdict(runner.output),
+                  passed=not failures, failures=failures)
+    if mode.quantized:
+      result.update(size_ratio=round(result["size_bytes"] / size_reference[0], 4), size_reference=size_reference[1])
+    errors[export_report.artifact_label(result)] = verification.per_example_errors(logits, reference_logits)
+    self._metadata(mode, runner, result).write(metadata_path)
+    return result
+
+  def _metadata(self, mode: TfliteMode, runner: verification.TfliteRunner, result: dict) -> ModelMetadata:
+    artifact = self.artifact
+    shaping = {}
+    if artifact.kind == "image":
+      height, width, channels = artifact.feature_shape
+      shaping["image"] = ImageInfo(height=height, width=width, channels=channels, value_range=(0.0, 255.0))
+    else:
+      shaping["text"] = TextInfo(vocabulary=tuple(artifact.vocabulary()),
+                                 sequence_length=artifact.config.data.sequence_length)
+    figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
+               "mean_abs_logit_error", "milliseconds_per_example", "size_bytes", "passed", "failures")
+    return ModelMetadata(
+        model_name=self.name, architecture=artifact.model_name,
+        task="image_classification" if artifact.kind == "image" else "text_classification", mode=mode.name,
+        labels=artifact.label_names, input=runner.input, output=runner.output,
+        source={"model_dir": os.path.abspath(artifact.model_dir), "dataset": artifact.dataset_name,
+                "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
+                "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},
+        verification={"split": "test", **{key: result[key] for key in figures}},
+        **shaping)
+
+
+def export_name(artifact: ModelArtifact) -> str:
+  """`<dataset>_<architecture>`, e.g. `digits_cnn`; a user data set (`images:DIR`, `csv:PATH`) is named by its
+  file or folder name."""
+  dataset = artifact.dataset_name
+  if ":" in dataset:
+    dataset = os.path.splitext(os.path.basename(os.path.normpath(dataset.split(":", 1)[1])))[0]
+  return re.sub(r"[^A-Za-z0-9_-]+", "_", f"{dataset}_{artifact.model_name}").strip("_")
+
+
+def _check_writable(export_dir: str) -> None:
+  try:
+    os.makedirs(export_dir, exist_ok=True)
+    with tempfile.TemporaryFile(dir=export_dir):
+      pass
+  except OSError as error:
+    raise ExportError(f"Cannot write to --export_dir={export_dir} ({error.strerror or error}). Choose a directory "
+                      "you can write to, or fix its permissions.") from None
+
+
+def _keras_logits(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+  parts = [np.asarray(model(inputs[start:start + _KERAS_BATCH], training=False), np.float32)
+           for start in range(0, len(inputs), _KERAS_BATCH)]
+  return np.concatenate(parts) if parts else np.zeros((0, model.num_classes), np.float32)
+
+
+def _png_files(pixels: np.ndarray) -> np.ndarray:
+  """Each image encoded as a PNG file (lossless: decoding gives the pixels back exactly)."""
+  return np.array([tf.io.encode_png(image).numpy() for image in pixels], dtype=object)
+
+
+def _first_line(error: BaseException, limit: int = 300) -> str:
+  """The first line of an error message, cut to `limit` characters (LiteRT repeats some messages many times)."""
+  line = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+  return line if len(line) <= limit else line[:limit] + "..."
+
+
+def _failed(result: dict, failure: str) -> dict:
+  return {**result, "passed": False, "failures": [failure]}

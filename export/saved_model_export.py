@@ -1,0 +1,173 @@
+"""The serving SavedModel: signatures on raw inputs, named outputs, and atomic publication for TF Serving.
+
+Signatures (every one returns `logits` float32, `probabilities` float32, `class_ids` int64 and `classes` string):
+  image models  `serving_default(pixels)`: uint8 `(batch, H, W, C)` pixels, as in training.
+                `serving_bytes(image_bytes)`: `(batch,)` encoded PNG/JPEG/BMP/GIF files, decoded to C channels (a GIF
+                gives its first frame) and, when their size differs, resized to H x W (bilinear with antialiasing,
+                close to the Pillow resize the training images went through), then rounded to uint8. Unlike the
+                training decoder, transparency is dropped rather than flattened onto black.
+  text models   `serving_default(text)`: `(batch,)` raw strings, tokenized inside by a `TextVectorization` over the
+                training vocabulary, same sequence length.
+                `serving_token_ids(token_ids)`: int32 `(batch, sequence_length)` token ids.
+
+Layout: `<serving_root>/<model_name>/<version>/`, the integer version directories TF Serving polls. A version is
+written in a temporary directory beside it (a name starting with `.`, which TF Serving ignores), then renamed into
+place, so a poller only ever sees a complete version. Replacing a version renames the old one away first, renames
+the new one in, then deletes the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+
+from export.export_error import ExportError
+from tfmodels.preprocessing.text_vectorizer import load_vectorizer
+
+IMAGE_SIGNATURES = ("serving_default", "serving_bytes")
+TEXT_SIGNATURES = ("serving_default", "serving_token_ids")
+
+
+def signature_names(kind: str) -> tuple[str, ...]:
+  """The signatures of a serving SavedModel for an `image` or `text` model."""
+  return IMAGE_SIGNATURES if kind == "image" else TEXT_SIGNATURES
+
+
+def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, feature_shape: Sequence[int],
+                              label_names: Sequence[str], vocabulary_path: str = "", sequence_length: int = 0) -> None:
+  """Writes the serving SavedModel of `model` into `path` (a new or empty directory).
+
+  Args:
+    model: the trained classifier (uint8 pixels or int32 token ids in, float32 logits out).
+    path: the directory to create.
+    kind: `image` or `text`.
+    feature_shape: `(H, W, C)` of an image model.
+    label_names: class names; `classes` is `label_names[class_ids]`.
+    vocabulary_path: the training vocabulary of a text model.
+    sequence_length: token ids per text of a text model.
+  """
+  labels = tf.constant(list(label_names), dtype=tf.string)
+
+  def outputs(logits):
+    logits = tf.cast(logits, tf.float32)  # (batch, classes)
+    class_ids = tf.argmax(logits, axis=-1, output_type=tf.int64)  # (batch,)
+    return {"logits": logits, "probabilities": tf.nn.softmax(logits, axis=-1), "class_ids": class_ids,
+            "classes": tf.gather(labels, class_ids)}
+
+  # The endpoints track the variables they read; tracking the model as well would save every weight twice.
+  archive = keras.export.ExportArchive()
+  if kind == "image":
+    height, width, channels = feature_shape
+
+    def decode(image_bytes):
+      image = tf.io.decode_image(image_bytes, channels=channels, expand_animations=False)  # (h, w, C) uint8
+      resized = tf.image.resize(image, (height, width), method="bilinear", antialias=True)  # (H, W, C) float32
+      # Resizing to the same size returns the pixels unchanged, so same-size images stay exact.
+      return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
+
+    def serve_pixels(pixels):
+      return outputs(model(pixels, training=False))
+
+    def serve_bytes(image_bytes):
+      pixels = tf.map_fn(decode, image_bytes, fn_output_signature=tf.TensorSpec((height, width, channels), tf.uint8))
+      return outputs(model(pixels, training=False))
+
+    archive.add_endpoint("serving_default", serve_pixels,
+                         [tf.TensorSpec((None, height, width, channels), tf.uint8, name="pixels")])
+    archive.add_endpoint("serving_bytes", serve_bytes, [tf.TensorSpec((None,), tf.string, name="image_bytes")])
+  else:
+    vectorizer = load_vectorizer(vocabulary_path, sequence_length)
+    vectorizer(tf.constant([""]))  # builds it: the archive tracks (saves) only built layers and their tables
+    archive.track(vectorizer)
+
+    def serve_text(text):
+      return outputs(model(tf.cast(vectorizer(text), tf.int32), training=False))
+
+    def serve_token_ids(token_ids):
+      return outputs(model(token_ids, training=False))
+
+    archive.add_endpoint("serving_default", serve_text, [tf.TensorSpec((None,), tf.string, name="text")])
+    archive.add_endpoint("serving_token_ids", serve_token_ids,
+                         [tf.TensorSpec((None, sequence_length), tf.int32, name="token_ids")])
+  archive.write_out(path, verbose=False)
+
+
+def resolve_version(model_root: str, version: int | None, overwrite: bool) -> int:
+  """Returns the version to write: `version`, or 1 + the largest existing integer version.
+
+  Raises:
+    ExportError: `version` exists and `overwrite` is false, or `version` is not a positive integer.
+  """
+  existing = existing_versions(model_root)
+  if version is None:
+    return max(existing, default=0) + 1
+  if version < 1:
+    raise ExportError(f"--version={version} is not a serving version: TF Serving loads integer versions >= 1.")
+  if version in existing and not overwrite:
+    raise ExportError(f"Version {version} already exists in {model_root}. Pass --overwrite to replace it, or leave "
+                      f"--version out to write version {max(existing) + 1}.")
+  return version
+
+
+def existing_versions(model_root: str) -> list[int]:
+  """The integer version directories under `model_root` (none when it does not exist)."""
+  if not os.path.isdir(model_root):
+    return []
+  return sorted(int(name) for name in os.listdir(model_root)
+                if name.isdigit() and os.path.isdir(os.path.join(model_root, name)))
+
+
+def staging_directory(model_root: str, version: int) -> str:
+  """Creates and returns an empty directory beside the version directories, invisible to TF Serving."""
+  # Not tempfile.mkdtemp: its owner-only permissions would follow the directory into place, hiding the version
+  # from a server running as another user.
+  path = os.path.join(model_root, f".tmp-{version}-{uuid.uuid4().hex[:12]}")
+  os.makedirs(path)
+  return path
+
+
+def publish(staged: str, model_root: str, version: int, overwrite: bool) -> str:
+  """Renames the staged SavedModel into `<model_root>/<version>`; returns that path.
+
+  Raises:
+    ExportError: the version appeared meanwhile and `overwrite` is false (the staged copy is deleted).
+  """
+  target = os.path.join(model_root, str(version))
+  if os.path.exists(target) and not overwrite:
+    shutil.rmtree(staged, ignore_errors=True)
+    raise ExportError(f"Version {version} appeared in {model_root} while exporting. Pass --overwrite to replace it, "
+                      "or export again to write the next version.")
+  # A copy of this version that once failed its gates is obsolete once the version is published.
+  shutil.rmtree(rejected_path(model_root, version), ignore_errors=True)
+  if not os.path.exists(target):
+    os.rename(staged, target)
+    return target
+  retired = tempfile.mkdtemp(prefix=f".old-{version}-", dir=model_root)
+  os.rename(target, os.path.join(retired, "saved_model"))
+  os.rename(staged, target)
+  shutil.rmtree(retired, ignore_errors=True)
+  return target
+
+
+def reject(staged: str, model_root: str, version: int) -> str:
+  """Moves a staged SavedModel that failed verification to `.rejected-<version>` (out of TF Serving's sight)."""
+  path = rejected_path(model_root, version)
+  shutil.rmtree(path, ignore_errors=True)
+  os.rename(staged, path)
+  return path
+
+
+def rejected_path(model_root: str, version: int) -> str:
+  """Where a SavedModel that failed verification is kept for inspection."""
+  return os.path.join(model_root, f".rejected-{version}")
+
+
+def directory_size(path: str) -> int:
+  """Total bytes of the files under `path`."""
+  return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names)

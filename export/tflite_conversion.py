@@ -1,0 +1,171 @@
+"""Keras model -> `.tflite`, one mode per subprocess, so that a converter crash loses only that mode.
+
+The converter reads a SavedModel of a `tf.function` with a static batch-1 input (`write_conversion_saved_model`):
+converting from a SavedModel freezes the variables into constants, and static shapes keep recurrent layers
+convertible. Image models take float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns
+the input into uint8); text models take int32 token ids.
+
+Each mode is converted by `python -m export.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
+calibration of a looped LSTM has crashed the whole process with a segmentation fault here, and a crash must not take
+the other modes with it. For tests, the environment variable `TFMODELS_EXPORT_ABORT_MODES` (comma-separated mode
+names) makes the subprocess abort, as a crashing converter would, before converting those modes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+ABORT_MODES_VARIABLE = "TFMODELS_EXPORT_ABORT_MODES"
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_STDERR_TAIL_CHARS = 2000
+# Input index of the cell state of TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM op (schema order).
+_LSTM_CELL_STATE_INPUT = 19
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionResult:
+  """How the conversion of one mode went.
+
+  Attributes:
+    mode: the mode name.
+    path: the written `.tflite` file, or "" when the conversion failed.
+    returncode: exit status of the subprocess (negative: killed by that signal).
+    seconds: wall time of the subprocess.
+    stderr_tail: the end of its error output when it failed.
+  """
+
+  mode: str
+  path: str
+  returncode: int
+  seconds: float
+  stderr_tail: str = ""
+
+  @property
+  def succeeded(self) -> bool:
+    return self.returncode == 0 and bool(self.path)
+
+  def failure(self) -> str:
+    """One line saying how the conversion failed."""
+    if self.returncode < 0:
+      try:
+        name = signal.Signals(-self.returncode).name
+      except ValueError:
+        name = f"signal {-self.returncode}"
+      return f"conversion crashed: the converter process was killed by {name} (exit code {self.returncode})"
+    last_line = next((line for line in reversed(self.stderr_tail.splitlines()) if line.strip()), "")
+    return f"conversion failed (exit code {self.returncode}): {last_line}"
+
+  def to_dict(self) -> dict:
+    return {"returncode": self.returncode, "seconds": round(self.seconds, 2), "stderr_tail": self.stderr_tail}
+
+
+def write_conversion_saved_model(function: Callable, input_spec, path: str) -> None:
+  """Writes a SavedModel whose `serving_default` signature is `function` on `input_spec` (static shape).
+
+  Only the variables the function reads are tracked (Keras' `ExportArchive`): when the Keras model object itself
+  is saved as well, the converter keeps the variables as `VAR_HANDLE` ops instead of freezing them.
+  """
+  import keras  # pylint: disable=g-import-not-at-top
+
+  archive = keras.export.ExportArchive()
+  archive.add_endpoint("serving_default", function, [input_spec])
+  archive.write_out(path, verbose=False)
+
+
+def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative_path: str, output_path: str,
+                          timeout: float = 1800.0) -> ConversionResult:
+  """Converts `saved_model` in `mode` in a fresh Python process; returns how it went, crashes included."""
+  command = [sys.executable, "-m", "export.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
+             f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}"]
+  environment = dict(os.environ)
+  environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_REPO_ROOT, environment.get("PYTHONPATH")]))
+  environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+  start = time.perf_counter()
+  try:
+    completed = subprocess.run(command, cwd=_REPO_ROOT, env=environment, capture_output=True, text=True,
+                               timeout=timeout, check=False)
+  except subprocess.TimeoutExpired as error:
+    stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else (error.stderr or "")
+    return ConversionResult(mode, "", -int(signal.SIGKILL), time.perf_counter() - start,
+                            f"{stderr[-_STDERR_TAIL_CHARS:]}\nTimed out after {timeout:.0f} s.")
+  seconds = time.perf_counter() - start
+  written = completed.returncode == 0 and os.path.isfile(output_path)
+  return ConversionResult(mode, output_path if written else "", completed.returncode, seconds,
+                          "" if written else completed.stderr[-_STDERR_TAIL_CHARS:])
+
+
+def convert(saved_model: str, mode_name: str, kind: str, representative_path: str) -> bytes:
+  """Converts `saved_model` in one mode, in this process; returns the flatbuffer."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  from export.tflite_modes import MODES  # pylint: disable=g-import-not-at-top
+
+  converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+
+  def representative_dataset():
+    for sample in np.load(representative_path):
+      yield [sample[None]]  # a batch of one, as the conversion signature takes
+
+  mode = MODES[mode_name]
+  mode.configure(converter, kind, representative_dataset)
+  content = converter.convert()
+  return widen_lstm_cell_state(content) if mode.integer_only else content
+
+
+def widen_lstm_cell_state(content: bytes) -> bytes:
+  """Gives the int16 cell state of every fused LSTM a range that holds all the values the op allows.
+
+  The calibrator sees a fused LSTM's cell state only where the op reads it, between invocations (the state left by
+  the previous example), never the larger values it takes inside a sequence; the converter then picks a range as
+  small as +-0.5 and the integer kernel saturates the cell state (here: 71 % top-1 agreement on Rotten Tomatoes).
+  The op clips the cell state to `cell_clip` anyway, so the power-of-two scale that covers `cell_clip` in int16
+  loses nothing (the integer kernel wants a power-of-two scale for the cell state).
+  """
+  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
+
+  from ai_edge_litert import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+
+  model = flatbuffer_utils.read_model_from_bytearray(content)
+  lstm = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+  changed = False
+  for subgraph in model.subgraphs:
+    for op in subgraph.operators:
+      code = model.operatorCodes[op.opcodeIndex]
+      if max(code.builtinCode, code.deprecatedBuiltinCode) != lstm or op.builtinOptions.cellClip <= 0:
+        continue
+      cell_state = subgraph.tensors[op.inputs[_LSTM_CELL_STATE_INPUT]]
+      if cell_state.type != schema.TensorType.INT16 or len(cell_state.quantization.scale) != 1:
+        continue
+      scale = 2.0 ** (math.ceil(math.log2(op.builtinOptions.cellClip)) - 15)
+      if cell_state.quantization.scale[0] < scale:
+        cell_state.quantization.scale = [scale]
+        changed = True
+  return flatbuffer_utils.convert_object_to_bytearray(model) if changed else content
+
+
+def main(argv: list[str] | None = None) -> None:
+  """Subprocess entry point: converts one mode and writes the file atomically."""
+  parser = argparse.ArgumentParser(description="Converts one mode of a conversion SavedModel to .tflite.")
+  for name in ("saved_model", "mode", "kind", "representative", "output"):
+    parser.add_argument(f"--{name}", required=True)
+  args = parser.parse_args(argv)
+  if args.mode in os.environ.get(ABORT_MODES_VARIABLE, "").split(","):
+    os.abort()
+  content = convert(args.saved_model, args.mode, args.kind, args.representative)
+  temporary = f"{args.output}.tmp"
+  with open(temporary, "wb") as f:
+    f.write(content)
+  os.replace(temporary, args.output)
+
+
+if __name__ == "__main__":
+  main()

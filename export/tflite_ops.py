@@ -1,0 +1,83 @@
+"""What a `.tflite` file asks of the runtime: its operators, their versions, and any op outside TFLite's builtins.
+
+The file is read with the flatbuffer schema that ships with LiteRT (`ai_edge_litert.schema_py_generated`), so no
+interpreter is needed: a model whose ops the runtime lacks still gets listed. Select TF ops appear as custom ops
+named `Flex<TfOp>`; the pip LiteRT runtime has no Flex delegate and cannot run them.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+
+from ai_edge_litert import schema_py_generated as schema
+
+_BUILTIN_NAMES = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+_FLEX_PREFIX = "Flex"
+
+
+@dataclasses.dataclass(frozen=True)
+class TfliteOps:
+  """The operators of a TFLite model.
+
+  Attributes:
+    ops: `(name, version)` -> number of uses, over all subgraphs; a custom op is named by its custom code.
+    custom_ops: names of the custom ops among `ops`, Flex (Select TF) ops included.
+    variable_tensors: tensors the runtime keeps between invocations (e.g. the state of a fused LSTM); a model with
+      any must have its variables reset (`Interpreter.reset_all_variables()`) before each independent input.
+  """
+
+  ops: dict[tuple[str, int], int]
+  custom_ops: tuple[str, ...]
+  variable_tensors: int
+
+  @classmethod
+  def read(cls, path: str | os.PathLike) -> "TfliteOps":
+    """Lists the operators of the `.tflite` file at `path`."""
+    with open(path, "rb") as f:
+      return cls.parse(f.read())
+
+  @classmethod
+  def parse(cls, content: bytes) -> "TfliteOps":
+    """Lists the operators of a TFLite flatbuffer."""
+    model = schema.Model.GetRootAsModel(content, 0)
+    codes = []
+    for i in range(model.OperatorCodesLength()):
+      code = model.OperatorCodes(i)
+      # Codes past 127 live in BuiltinCode; older files only fill the deprecated 8-bit field.
+      builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+      if builtin == schema.BuiltinOperator.CUSTOM:
+        codes.append((code.CustomCode().decode("utf-8"), code.Version(), True))
+      else:
+        codes.append((_BUILTIN_NAMES.get(builtin, f"BUILTIN_{builtin}"), code.Version(), False))
+    uses: collections.Counter = collections.Counter()
+    variables = 0
+    for s in range(model.SubgraphsLength()):
+      subgraph = model.Subgraphs(s)
+      for o in range(subgraph.OperatorsLength()):
+        name, version, _ = codes[subgraph.Operators(o).OpcodeIndex()]
+        uses[(name, version)] += 1
+      variables += sum(bool(subgraph.Tensors(t).IsVariable()) for t in range(subgraph.TensorsLength()))
+    custom = tuple(sorted({name for name, _, is_custom in codes if is_custom}))
+    return cls(ops=dict(sorted(uses.items())), custom_ops=custom, variable_tensors=variables)
+
+  @property
+  def flex_ops(self) -> tuple[str, ...]:
+    """The Select TF ops (`Flex...`), which need TensorFlow's Flex delegate."""
+    return tuple(name for name in self.custom_ops if name.startswith(_FLEX_PREFIX))
+
+  @property
+  def builtin_only(self) -> bool:
+    """Whether every op is a TFLite builtin."""
+    return not self.custom_ops
+
+  def names(self) -> list[str]:
+    """Op names with versions, e.g. `CONV_2D v3`, sorted."""
+    return [f"{name} v{version}" for name, version in self.ops]
+
+  def to_dict(self) -> dict:
+    """JSON-ready form for reports."""
+    return {"ops": [{"name": name, "version": version, "count": count} for (name, version), count in self.ops.items()],
+            "custom_ops": list(self.custom_ops), "flex_ops": list(self.flex_ops),
+            "variable_tensors": self.variable_tensors}

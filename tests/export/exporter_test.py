@@ -1,0 +1,171 @@
+"""Tests of export/exporter.py: whole exports of models trained on real data, and what happens when things fail."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from edge import EdgeClassifier, ModelMetadata
+from export import exporter
+from export import saved_model_export
+from export.export_error import ExportError
+from export.exporter import Exporter
+from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
+from export.verification_gates import VerificationGates
+from tests.export.conftest import TEXT_EXAMPLES
+from tfmodels import data as data_lib
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
+
+_QUIET = {"log": lambda line: None}
+
+
+def _artifact(report: dict, fmt: str, mode: str, signature: str | None = None) -> dict:
+  return next(a for a in report["artifacts"] if a["format"] == fmt and a["mode"] == mode
+              and a.get("signature") == signature)
+
+
+def test_digits_cnn_passes_in_every_mode(digits_export):
+  export_dir, report = digits_export
+  assert report["passed"] and report["failures"] == []
+  assert [(a["format"], a.get("signature") or a["mode"]) for a in report["artifacts"]] == [
+      ("saved_model", "serving_default"), ("saved_model", "serving_bytes"), ("tflite", "float32"),
+      ("tflite", "float16"), ("tflite", "dynamic_int8"), ("tflite", "full_int8")]
+  for artifact in report["artifacts"]:
+    assert artifact["passed"] and artifact["failures"] == [], artifact
+    assert artifact["num_examples"] == report["dataset"]["num_examples"] == report["dataset"]["test_examples"]
+    assert artifact["size_bytes"] > 0 and os.path.exists(artifact["path"])
+  float32 = _artifact(report, "tflite", "float32")
+  assert float32["max_abs_logit_error"] <= 1e-3 and float32["top1_agreement"] == 1.0
+  for mode in ("dynamic_int8", "full_int8"):
+    assert _artifact(report, "tflite", mode)["size_ratio"] <= 0.30
+  assert {op["name"] for op in float32["ops"]["ops"]} >= {"CONV_2D", "FULLY_CONNECTED"}
+  assert _artifact(report, "saved_model", "float32", "serving_default")["path"] == os.path.join(
+      os.path.abspath(export_dir), "serving", "digits_cnn", "1")
+
+
+def test_the_report_files_are_written(digits_export):
+  export_dir, report = digits_export
+  with open(os.path.join(export_dir, "report.json")) as f:
+    assert json.load(f) == json.loads(json.dumps(report))
+  with open(os.path.join(export_dir, "report.md")) as f:
+    markdown = f.read()
+  assert "**PASSED**" in markdown and "| tflite full_int8 |" in markdown and "| SavedModel serving_bytes |" in markdown
+  for name in ("accuracy_size_per_mode.png", "logit_error_histogram.png"):
+    with open(os.path.join(export_dir, name), "rb") as f:
+      assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+  # Only the published artifacts remain: no work or staging directory.
+  assert sorted(os.listdir(export_dir)) == ["accuracy_size_per_mode.png", "logit_error_histogram.png", "report.json",
+                                            "report.md", "serving", "tflite"]
+  assert os.listdir(os.path.join(export_dir, "serving", "digits_cnn")) == ["1"]
+
+
+def test_metadata_describes_each_file_for_the_edge_runtime(digits_export, digits_model_dir):
+  export_dir, report = digits_export
+  artifact = ModelArtifact.load(digits_model_dir)
+  pixels, _ = data_lib.load_dataset(artifact.config.data).split_arrays("test")
+  for mode in ("float32", "float16", "dynamic_int8", "full_int8"):
+    path = os.path.join(export_dir, "tflite", f"digits_cnn_{mode}.tflite")
+    metadata = ModelMetadata.read(ModelMetadata.path_for(path))
+    entry = _artifact(report, "tflite", mode)
+    assert metadata.mode == mode and metadata.labels == artifact.label_names
+    assert metadata.verification["top1_agreement"] == entry["top1_agreement"] and metadata.verification["passed"]
+    assert metadata.source["dataset"] == "digits" and metadata.image.value_range == (0.0, 255.0)
+    classifier = EdgeClassifier(path)  # checks that the metadata matches the model's tensors
+    logits = classifier.predict_logits(pixels[:50].astype(np.float32))
+    assert logits.shape == (50, len(artifact.label_names))
+  full_int8 = ModelMetadata.read(os.path.join(export_dir, "tflite", "digits_cnn_full_int8.json"))
+  assert (full_int8.input.dtype, full_int8.input.scale, full_int8.input.zero_point) == ("uint8", 1.0, 0)
+  assert full_int8.output.dtype == "int8" and full_int8.output.quantized
+
+
+def test_the_serving_model_reloads_with_named_outputs(digits_export):
+  export_dir, _ = digits_export
+  loaded = tf.saved_model.load(os.path.join(export_dir, "serving", "digits_cnn", "1"))
+  for name in ("serving_default", "serving_bytes"):
+    assert set(loaded.signatures[name].structured_outputs) == {"logits", "probabilities", "class_ids", "classes"}
+  outputs = loaded.signatures["serving_default"](pixels=tf.zeros((2, 8, 8, 1), tf.uint8))
+  assert outputs["classes"].dtype == tf.string and outputs["class_ids"].dtype == tf.int64
+
+
+def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digits_export, tmp_path):
+  export_dir, _ = digits_export
+  fresh = str(tmp_path / "fresh")
+  with pytest.raises(ExportError, match="Unknown TFLite mode.*float32, float16, dynamic_int8, full_int8"):
+    Exporter(digits_model_dir, fresh, modes="float32,int4")
+  with pytest.raises(ArtifactError, match="holds no trained model"):
+    Exporter(str(tmp_path), fresh)
+  with pytest.raises(ExportError, match="Version 1 already exists.*--overwrite"):
+    Exporter(digits_model_dir, export_dir, version=1)
+  blocker = tmp_path / "a_file"
+  blocker.write_text("not a directory")
+  with pytest.raises(ExportError, match="Cannot write to --export_dir"):
+    Exporter(digits_model_dir, str(blocker / "out"), **_QUIET).run()
+  assert not os.path.exists(fresh)
+
+
+def test_a_crashing_mode_is_reported_and_the_others_are_produced(digits_model_dir, tmp_path, monkeypatch):
+  monkeypatch.setenv(ABORT_MODES_VARIABLE, "full_int8")
+  export_dir = str(tmp_path / "out")
+  report = Exporter(digits_model_dir, export_dir, modes="float32,full_int8", max_examples=100, **_QUIET).run()
+  assert not report["passed"]
+  crashed = _artifact(report, "tflite", "full_int8")
+  assert not crashed["passed"] and crashed["path"] is None and crashed["accuracy"] is None
+  assert crashed["conversion"]["returncode"] < 0 and "SIGABRT" in crashed["failures"][0]
+  assert report["failures"] == [f"tflite full_int8: {crashed['failures'][0]}"]
+  assert _artifact(report, "tflite", "float32")["passed"]
+  assert sorted(os.listdir(os.path.join(export_dir, "tflite"))) == ["digits_cnn_float32.json",
+                                                                    "digits_cnn_float32.tflite"]
+  with open(os.path.join(export_dir, "report.json")) as f:
+    assert json.load(f)["passed"] is False
+
+
+def test_a_serving_model_failing_its_gates_is_not_published(digits_model_dir, tmp_path):
+  export_dir = str(tmp_path / "out")
+  root = os.path.join(export_dir, "serving", "digits_cnn")
+  assert Exporter(digits_model_dir, export_dir, modes="float32", max_examples=60, **_QUIET).run()["passed"]
+  published = os.stat(os.path.join(root, "1", "saved_model.pb")).st_mtime_ns
+  impossible = VerificationGates(float32_min_agreement=1.01)
+  report = Exporter(digits_model_dir, export_dir, modes="float32", max_examples=60, gates=impossible, version=1,
+                    overwrite=True, **_QUIET).run()
+  assert not report["passed"]
+  assert all(failure.split(": ", 1)[1].startswith("top1_agreement 1 < 1.01") for failure in report["failures"])
+  assert not _artifact(report, "saved_model", "float32", "serving_default")["published"]
+  # The failed copy is kept out of TF Serving's sight, and the live version 1 is left as it was.
+  assert sorted(os.listdir(root)) == [".rejected-1", "1"]
+  assert os.stat(os.path.join(root, "1", "saved_model.pb")).st_mtime_ns == published
+
+
+def test_a_serving_model_that_fails_to_write_leaves_no_version(digits_model_dir, tmp_path, monkeypatch):
+  def half_write(model, path, **kwargs):
+    with open(os.path.join(path, "saved_model.pb"), "w") as f:
+      f.write("partial")
+    raise OSError("disk full")
+
+  monkeypatch.setattr(saved_model_export, "write_serving_saved_model", half_write)
+  # This test is about the SavedModel: the converter is not started.
+  monkeypatch.setattr(exporter, "convert_in_subprocess",
+                      lambda saved_model, mode, *args: ConversionResult(mode, "", -6, 0.0, "not started"))
+  export_dir = str(tmp_path / "out")
+  report = Exporter(digits_model_dir, export_dir, modes="float32", max_examples=60, **_QUIET).run()
+  assert _artifact(report, "saved_model", "float32", "serving_default")["failures"] == [
+      "export failed: OSError: disk full"]
+  assert os.listdir(os.path.join(export_dir, "serving", "digits_cnn")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["lstm", "transformer"])
+def test_text_models_pass_in_every_mode(model, request, tmp_path):
+  model_dir = request.getfixturevalue(f"{model}_model_dir")
+  report = Exporter(model_dir, str(tmp_path), max_examples=TEXT_EXAMPLES, calibration_samples=100, **_QUIET).run()
+  assert report["passed"], report["failures"]
+  assert len(report["artifacts"]) == 6 and report["dataset"]["num_examples"] == TEXT_EXAMPLES
+  metadata = ModelMetadata.read(os.path.join(tmp_path, "tflite", f"rotten_tomatoes_{model}_full_int8.json"))
+  assert metadata.input.dtype == "int32" and metadata.output.dtype == "int8"
+  assert metadata.text.vocabulary == tuple(ModelArtifact.load(model_dir).vocabulary())
+  full_int8 = _artifact(report, "tflite", "full_int8")
+  if model == "lstm":
+    assert report["model"]["lstm_graph"] == "fused" and metadata.source["lstm_graph"] == "fused"
+    assert ("UNIDIRECTIONAL_SEQUENCE_LSTM", 1) in {(op["name"], op["version"]) for op in full_int8["ops"]["ops"]}
+    assert full_int8["ops"]["variable_tensors"] == 4

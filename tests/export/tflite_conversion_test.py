@@ -1,0 +1,52 @@
+"""Tests of export/tflite_conversion.py: one converter process per mode, and what a crash leaves behind."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from export.tflite_conversion import ABORT_MODES_VARIABLE, convert_in_subprocess, write_conversion_saved_model
+from export.tflite_ops import TfliteOps
+from tests.testing.model_test_case import digits_pixels
+from tfmodels.models.cnn_classifier import CnnClassifier
+
+
+@pytest.fixture(scope="module")
+def conversion(tmp_path_factory):
+  """A small CNN's conversion SavedModel (float pixels in) and calibration pixels from real digits."""
+  folder = tmp_path_factory.mktemp("conversion")
+  model = CnnClassifier(num_classes=10, image_shape=(8, 8, 1), conv_filters=(4,), dense_units=0)
+  spec = tf.TensorSpec((1, 8, 8, 1), tf.float32, name="pixels")
+  write_conversion_saved_model(lambda pixels: model(pixels, training=False), spec, str(folder / "saved_model"))
+  np.save(folder / "representative.npy", digits_pixels()[0][:20].astype(np.float32))
+  return model, str(folder / "saved_model"), str(folder / "representative.npy"), folder
+
+
+def test_a_mode_converts_in_its_own_process(conversion):
+  model, saved_model, representative, folder = conversion
+  output = str(folder / "cnn_full_int8.tflite")
+  result = convert_in_subprocess(saved_model, "full_int8", "image", representative, output)
+  assert result.succeeded and result.path == output and result.returncode == 0, result.stderr_tail
+  ops = TfliteOps.read(output)
+  assert ops.builtin_only and ("CONV_2D", 3) in ops.ops  # version 3: the int8 kernel
+  assert not [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+def test_a_crashing_converter_is_reported_and_writes_nothing(conversion, monkeypatch):
+  _, saved_model, representative, folder = conversion
+  monkeypatch.setenv(ABORT_MODES_VARIABLE, "float16,full_int8")
+  output = str(folder / "crashed.tflite")
+  result = convert_in_subprocess(saved_model, "float16", "image", representative, output)
+  assert not result.succeeded and result.path == "" and not os.path.exists(output)
+  assert result.returncode < 0
+  assert "SIGABRT" in result.failure() and f"exit code {result.returncode}" in result.failure()
+
+
+def test_a_failing_converter_reports_its_error(conversion):
+  _, _, representative, folder = conversion
+  result = convert_in_subprocess(str(folder / "missing"), "float32", "image", representative,
+                                 str(folder / "missing.tflite"))
+  assert result.returncode == 1 and not result.succeeded
+  assert "conversion failed (exit code 1)" in result.failure()
+  assert "missing" in result.stderr_tail and result.to_dict()["stderr_tail"]

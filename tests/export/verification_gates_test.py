@@ -1,0 +1,45 @@
+"""Tests of export/verification_gates.py: which figure fails which gate, per mode and kind."""
+
+import math
+
+import pytest
+
+from export.verification_gates import VerificationGates
+
+_GOOD = {"top1_agreement": 1.0, "max_abs_logit_error": 1e-5, "accuracy": 0.95, "reference_accuracy": 0.95,
+         "size_bytes": 250}
+
+
+def test_kind_defaults_fill_the_int8_gates():
+  image, text = VerificationGates().for_kind("image"), VerificationGates().for_kind("text")
+  assert (image.int8_min_agreement, image.int8_max_accuracy_drop) == (0.98, 0.005)
+  assert (text.int8_min_agreement, text.int8_max_accuracy_drop) == (0.97, 0.010)
+  assert VerificationGates(int8_min_agreement=0.5).for_kind("text").int8_min_agreement == 0.5
+
+
+def test_good_figures_pass_every_mode():
+  gates = VerificationGates().for_kind("image")
+  for mode in ("float32", "float16", "dynamic_int8", "full_int8"):
+    assert gates.check(mode, _GOOD, float32_size=1000) == []
+
+
+@pytest.mark.parametrize("mode, changes, figure", [
+    ("float32", {"top1_agreement": 0.999}, "top1_agreement"),
+    ("float32", {"max_abs_logit_error": 2e-3}, "max_abs_logit_error"),
+    ("float32", {"max_abs_logit_error": math.nan}, "max_abs_logit_error"),
+    ("float16", {"top1_agreement": 0.99}, "top1_agreement"),
+    ("full_int8", {"top1_agreement": 0.97}, "top1_agreement"),
+    ("dynamic_int8", {"accuracy": 0.94}, "accuracy_drop"),
+    ("full_int8", {"size_bytes": 301}, "size_ratio"),
+])
+def test_each_gate_names_its_figure_value_and_mode(mode, changes, figure):
+  failures = VerificationGates().for_kind("image").check(mode, {**_GOOD, **changes}, float32_size=1000)
+  assert len(failures) == 1
+  assert failures[0].startswith(f"{figure} ") and f"(gate for {mode})" in failures[0]
+
+
+def test_float16_ignores_the_logit_error_and_text_is_looser():
+  assert VerificationGates().check("float16", {**_GOOD, "max_abs_logit_error": 5.0}) == []
+  figures = {**_GOOD, "top1_agreement": 0.975, "accuracy": 0.942}
+  assert VerificationGates().for_kind("text").check("full_int8", figures, float32_size=1000) == []
+  assert len(VerificationGates().for_kind("image").check("full_int8", figures, float32_size=1000)) == 2

@@ -1,0 +1,63 @@
+r"""Exports a trained model: a TF Serving SavedModel and TFLite files, each verified against the Keras model.
+
+  python tools/export.py --model_dir=runs/digits_cnn --export_dir=exports/digits_cnn
+
+Writes OUT/serving/<name>/<version>/ (SavedModel), OUT/tflite/<name>_<mode>.tflite with <name>_<mode>.json
+(metadata for the edge runtime), and OUT/report.json, report.md and PNG charts. Exits 1 when an artifact fails its
+verification gates (the report names the artifact and the figure). Only some modes, or looser gates:
+  --modes=float32,full_int8 --int8_min_agreement=0.95
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from absl import app, flags  # pylint: disable=g-import-not-at-top
+
+from export.tflite_modes import MODE_NAMES  # pylint: disable=g-import-not-at-top
+from export.verification_gates import VerificationGates  # pylint: disable=g-import-not-at-top
+
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
+_EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Where the artifacts and the report go.", required=True)
+_MODES = flags.DEFINE_list("modes", list(MODE_NAMES), f"TFLite modes: any of {', '.join(MODE_NAMES)}.")
+_CALIBRATION_SAMPLES = flags.DEFINE_integer("calibration_samples", 200,
+                                            "Training examples the full_int8 converter calibrates on.")
+_VERSION = flags.DEFINE_integer("version", None, "Serving version (default: 1 + the largest existing one).")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace an existing serving version.")
+_MAX_EXAMPLES = flags.DEFINE_integer("max_examples", None, "Verify on this many test examples (default: all).")
+_LSTM_GRAPH = flags.DEFINE_enum("lstm_graph", "fused", ["fused", "unrolled"],
+                                "LSTM in TFLite: the fused LSTM op, or unrolled over the sequence.")
+_NUM_THREADS = flags.DEFINE_integer("num_threads", 1, "LiteRT threads when verifying the .tflite files.")
+# Gate overrides, one flag per VerificationGates field; unset flags keep the gate's default.
+_GATES = {
+    "float32_min_agreement": "least top-1 agreement with Keras of float32 artifacts (default 1.0)",
+    "float32_max_logit_error": "largest |logit - Keras logit| of float32 artifacts (default 1e-3)",
+    "float16_min_agreement": "least top-1 agreement of float16 (default 0.995)",
+    "int8_min_agreement": "least top-1 agreement of the int8 modes (default 0.98 images, 0.97 text)",
+    "int8_max_accuracy_drop": "largest accuracy loss of the int8 modes, a fraction (default 0.005 images, 0.01 text)",
+    "int8_max_size_ratio": "largest int8 size relative to the float32 .tflite (default 0.30)",
+}
+_GATE_FLAGS = {name: flags.DEFINE_float(name, None, f"Gate: {help_text}.") for name, help_text in _GATES.items()}
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+  from tfmodels import cli  # pylint: disable=g-import-not-at-top
+  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top,unused-import (user errors)
+  from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
+  gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
+  with cli.user_errors_exit():
+    exporter = Exporter(_MODEL_DIR.value, _EXPORT_DIR.value, modes=_MODES.value,
+                        calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
+                        overwrite=_OVERWRITE.value, max_examples=_MAX_EXAMPLES.value, gates=gates,
+                        lstm_graph=_LSTM_GRAPH.value, num_threads=_NUM_THREADS.value)
+    report = exporter.run()
+  if not report["passed"]:
+    print("error: export failed verification:\n  " + "\n  ".join(report["failures"]), file=sys.stderr)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+  app.run(main)

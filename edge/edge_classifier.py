@@ -117,6 +117,9 @@ class EdgeClassifier:
         self._interpreter.allocate_tensors()
         self._allocated_batch = len(part)
       self._interpreter.set_tensor(self._input_index, part)
+      # Stateful ops (the fused LSTM keeps its state in variable tensors) must start every input afresh, or one
+      # input's state leaks into the next one's answer.
+      self._interpreter.reset_all_variables()
       self._interpreter.invoke()
       logits.append(self._interpreter.get_tensor(self._output_index)[:min(chunk, count - start)])
     if not logits:

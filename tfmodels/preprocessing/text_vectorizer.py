@@ -45,4 +45,5 @@ def save_vocabulary(vectorizer: keras.layers.TextVectorization, path: str) -> No
   directory = os.path.dirname(os.path.abspath(path))
   with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
     f.write("".join(token + "\n" for token in vocabulary))
+  os.chmod(f.name, 0o644)  # Temporary files are private; the vocabulary travels with the model.
   os.replace(f.name, path)

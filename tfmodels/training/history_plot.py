@@ -32,5 +32,6 @@ def save_figure(figure, path: str) -> None:
   directory = os.path.dirname(os.path.abspath(path))
   with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".png") as f:
     figure.savefig(f, format="png", dpi=100)
+  os.chmod(f.name, 0o644)  # Temporary files are private; the picture is for everyone who can read the directory.
   os.replace(f.name, path)
   plt.close(figure)

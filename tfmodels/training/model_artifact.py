@@ -82,6 +82,7 @@ class ModelArtifact:
     return read_vocabulary(self.vocabulary_path)
 
   def load_model(self) -> keras.Model:
+    import tfmodels.models  # pylint: disable=g-import-not-at-top,unused-import  (registers the classes to load)
     return keras.saving.load_model(os.path.join(self.model_dir, MODEL_FILE))
 
   def preprocessor(self):
@@ -106,4 +107,10 @@ def write_text(path: str, text: str) -> None:
   directory = os.path.dirname(os.path.abspath(path))
   with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
     f.write(text)
-  os.replace(f.name, path)
+  publish(f.name, path)
+
+
+def publish(temporary: str, path: str) -> None:
+  """Moves a finished temporary file onto `path` atomically, readable by all (temporary files are 0600)."""
+  os.chmod(temporary, 0o644)
+  os.replace(temporary, path)

@@ -87,6 +87,7 @@ class Trainer:
         raise TrainingError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier "
                             "needs at least two. Add examples of another class.")
       preprocess, vocab_size = self._preprocessor(dataset)
+      prepared = {split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits}
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(dataset)
       with self.strategy.scope():
@@ -104,7 +105,6 @@ class Trainer:
                f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
                f"{model.count_params():,} parameters.")
       steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile)
-      prepared = {split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits}
       evaluation_batches = {split: self._batches(prepared[split], training=False) for split in ("validation", "test")}
       writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):

@@ -23,5 +23,5 @@ def test_main_job_on_digits(tmp_path):
   assert modes == {"float32", "float16", "dynamic_int8", "full_int8"}
   assert all(artifact["passed"] for artifact in report["artifacts"])
   for mode in modes:
-    assert (run_dir / "export" / "tflite" / f"cnn_{mode}.tflite").exists()
+    assert (run_dir / "export" / "tflite" / f"digits_cnn_{mode}.tflite").exists()
   assert (run_dir / "export" / "report.md").exists()

@@ -55,7 +55,9 @@ class CnnClassifier(keras.Model):
       self.conv_layers.append(
           keras.layers.Conv2D(filters, kernel_size, padding="same", use_bias=not batch_norm, name=f"conv_{i}"))
       if batch_norm:
-        self.conv_layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{i}"))
+        # Momentum 0.9 rather than Keras' 0.99: on small data sets (digits: 40 steps an epoch) the moving statistics
+        # used at inference would otherwise lag the weights for many epochs.
+        self.conv_layers.append(keras.layers.BatchNormalization(momentum=0.9, name=f"batch_norm_{i}"))
       self.conv_layers.append(keras.layers.ReLU(name=f"relu_{i}"))
       # 'same' pooling rounds odd sizes up, so any image size survives any number of blocks.
       self.conv_layers.append(keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{i}"))

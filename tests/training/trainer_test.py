@@ -128,14 +128,17 @@ def test_text_model_on_image_data_is_refused(tmp_path):
     train(digits_config(model="lstm"), str(tmp_path))
 
 
-def test_mixed_precision_training_keeps_float32_logits(tmp_path):
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_training_keeps_float32_logits(tmp_path, policy):
   try:
-    evaluation = train(digits_config(epochs=1, mixed_precision="mixed_bfloat16"), str(tmp_path))
+    evaluation = train(digits_config(epochs=2, mixed_precision=policy), str(tmp_path))
     assert evaluation["accuracy"] > 0.5
+    model = ModelArtifact.load(str(tmp_path)).load_model()
+    assert model.layers[0].compute_dtype == policy.split("_")[1]  # the policy really applied
+    assert model(np.zeros((1, 8, 8, 1), np.uint8)).dtype == "float32"
   finally:
     distribution.set_precision_policy("off")
-  model = ModelArtifact.load(str(tmp_path)).load_model()
-  assert model(np.zeros((1, 8, 8, 1), np.uint8)).dtype == "float32"
+  assert keras.mixed_precision.global_policy().name == "float32"
 
 
 @pytest.mark.parametrize("model", ["lstm", "transformer"])

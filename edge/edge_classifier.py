@@ -103,7 +103,7 @@ class EdgeClassifier:
                                                          < vocabulary_size):
         raise EdgeError(f"Token ids must be integers in [0, {vocabulary_size}) (the vocabulary size); got "
                         f"{inputs.dtype} values outside it.")
-    values = self._quantize(inputs)
+    values = self.metadata.input.quantize(inputs)
     count = values.shape[0]
     chunk = self._fixed_batch or min(max(count, 1), _MAX_BATCH)
     logits = []
@@ -124,7 +124,7 @@ class EdgeClassifier:
       logits.append(self._interpreter.get_tensor(self._output_index)[:min(chunk, count - start)])
     if not logits:
       return np.zeros((0, len(self.labels)), np.float32)
-    return self._dequantize(np.concatenate(logits))
+    return self.metadata.output.dequantize(np.concatenate(logits))
 
   def classify_images(self, images: ImageInput | Iterable[ImageInput], top_k: int = 3) -> list[Prediction]:
     """Returns, per image, the `top_k` `(label, probability)` pairs, most probable first.
@@ -163,23 +163,6 @@ class EdgeClassifier:
         _LOGGER.warning("No word of %r is in the model's vocabulary: its prediction is a guess.",
                                             text)
     return self._top_k(self.predict_logits(ids), top_k)
-
-  def _quantize(self, values: np.ndarray) -> np.ndarray:
-    tensor = self.metadata.input
-    dtype = np.dtype(tensor.dtype)
-    if not tensor.quantized:
-      return values.astype(dtype)
-    # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
-    scaled = values.astype(np.float32) / np.float32(tensor.scale)
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
-    limits = np.iinfo(dtype)
-    return np.clip(rounded + tensor.zero_point, limits.min, limits.max).astype(dtype)
-
-  def _dequantize(self, values: np.ndarray) -> np.ndarray:
-    tensor = self.metadata.output
-    if not tensor.quantized:
-      return values.astype(np.float32)
-    return ((values.astype(np.float32) - np.float32(tensor.zero_point)) * np.float32(tensor.scale)).astype(np.float32)
 
   def _top_k(self, logits: np.ndarray, top_k: int) -> list[Prediction]:
     probabilities = _softmax(logits.astype(np.float64))

@@ -75,6 +75,24 @@ class TensorInfo:
     """Whether values are stored as `q` with `real = (q - zero_point) * scale`."""
     return self.scale is not None
 
+  def quantize(self, values: np.ndarray) -> np.ndarray:
+    """Real values -> what the tensor stores (unchanged but for the dtype when it is not quantized)."""
+    dtype = np.dtype(self.dtype)
+    if not self.quantized:
+      return np.asarray(values).astype(dtype)
+    # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
+    scaled = np.asarray(values).astype(np.float32) / np.float32(self.scale)
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
+    limits = np.iinfo(dtype)
+    return np.clip(rounded + self.zero_point, limits.min, limits.max).astype(dtype)
+
+  def dequantize(self, values: np.ndarray) -> np.ndarray:
+    """What the tensor stores -> real values, float32."""
+    if not self.quantized:
+      return np.asarray(values).astype(np.float32)
+    return ((np.asarray(values).astype(np.float32) - np.float32(self.zero_point)) *
+            np.float32(self.scale)).astype(np.float32)
+
   @classmethod
   def from_details(cls, details: dict[str, Any]) -> "TensorInfo":
     """Builds the description of one entry of an interpreter's `get_input_details()`/`get_output_details()`."""

@@ -71,7 +71,7 @@ class TfliteRunner:
 
   def logits(self, inputs: np.ndarray) -> np.ndarray:
     """Returns float32 logits `(N, classes)` for raw `inputs` `(N, ...)`; records the mean time per example."""
-    values = _quantize(np.asarray(inputs), self.input)
+    values = self.input.quantize(np.asarray(inputs))
     results = []
     interpreter = self.interpreter
     start = time.perf_counter()
@@ -82,7 +82,7 @@ class TfliteRunner:
       results.append(interpreter.get_tensor(self._output_index)[0])
     self.seconds_per_example = (time.perf_counter() - start) / max(len(values), 1)
     outputs = np.stack(results) if results else np.zeros((0, self.output.shape[-1]), np.dtype(self.output.dtype))
-    return _dequantize(outputs, self.output)
+    return self.output.dequantize(outputs)
 
 
 def run_signature(signature, name: str, inputs: np.ndarray) -> dict[str, np.ndarray]:
@@ -130,20 +130,3 @@ def output_failures(outputs: dict[str, np.ndarray], label_names) -> list[str]:
   if wrong:
     failures.append(f"classes: {wrong} of {len(classes)} label strings differ from label_names[class_ids]")
   return failures
-
-
-def _quantize(values: np.ndarray, tensor: TensorInfo) -> np.ndarray:
-  dtype = np.dtype(tensor.dtype)
-  if not tensor.quantized:
-    return values.astype(dtype)
-  # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
-  scaled = values.astype(np.float32) / np.float32(tensor.scale)
-  rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
-  limits = np.iinfo(dtype)
-  return np.clip(rounded + tensor.zero_point, limits.min, limits.max).astype(dtype)
-
-
-def _dequantize(values: np.ndarray, tensor: TensorInfo) -> np.ndarray:
-  if not tensor.quantized:
-    return values.astype(np.float32)
-  return (values.astype(np.float32) - np.float32(tensor.zero_point)) * np.float32(tensor.scale)

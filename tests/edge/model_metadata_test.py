@@ -148,3 +148,13 @@ def test_read_errors_name_the_file(tmp_path):
   path.write_text(json.dumps({**_image_metadata().to_dict(), "task": "speech"}))
   with pytest.raises(EdgeError, match=f"{path}: Invalid metadata field task"):
     ModelMetadata.read(path)
+
+
+def test_tensor_quantize_round_trip_and_rounding():
+  from edge.model_metadata import TensorInfo
+  tensor = TensorInfo(name="x", dtype="int8", shape=(1, 4), scale=0.5, zero_point=-3)
+  stored = tensor.quantize(np.array([0.25, -0.25, 100.0, -100.0], np.float32))
+  np.testing.assert_array_equal(stored, [-2, -4, 127, -128])  # halves away from zero, then clipped
+  np.testing.assert_allclose(tensor.dequantize(stored), [0.5, -0.5, 65.0, -62.5])
+  plain = TensorInfo(name="y", dtype="float32", shape=(1, 4), scale=None, zero_point=None)
+  assert plain.quantize(np.array([1, 2, 3, 4])).dtype == np.float32

@@ -27,7 +27,7 @@ def write_empty_label_folder(directory):
 
 
 @pytest.mark.parametrize("make_args, fragment", [
-    (lambda d: ["--model=resnet", "--dataset=digits"], "--model must be one of"),
+    (lambda d: ["--model=resnet", "--dataset=digits"], "value should be one of"),
     (lambda d: ["--model=cnn", "--dataset=mnist_fancy"], "mnist_fancy"),
     (lambda d: ["--model=cnn", f"--dataset=images:{d / 'missing'}"], "missing"),
     (lambda d: ["--model=lstm", f"--dataset={write_bad_csv(d)}"], "text"),

@@ -97,7 +97,10 @@ class Trainer:
                                                                       config.trainer.batch_size))
         optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch_var)
+        # Keras 3 layers held in lists, BatchNorm statistics and dropout seed states are invisible to TensorFlow's
+        # object tracking, so the checkpoint names every variable of the model and the optimizer itself.
+        checkpoint = tf.train.Checkpoint(model=_by_index(model.variables), optimizer=_by_index(optimizer.variables),
+                                         epoch=epoch_var)
       manager = tf.train.CheckpointManager(checkpoint, os.path.join(self.write_dir, "checkpoints"),
                                            max_to_keep=config.trainer.checkpoint_max_to_keep)
       history = self._restore(checkpoint, epoch_var)
@@ -342,6 +345,11 @@ class _Steps:
       correct += float(batch_correct)
       count += float(batch_count)
     return loss_sum / max(count, 1), correct / max(count, 1), int(count)
+
+
+def _by_index(variables) -> dict[str, tf.Variable]:
+  """The TensorFlow variables behind Keras variables, keyed by position (stable for one architecture)."""
+  return {f"{index:05d}": variable.value for index, variable in enumerate(variables)}
 
 
 def weights_fingerprint(model: keras.Model) -> float:

@@ -7,6 +7,10 @@ if ! "$PYTHON" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (
   echo "error: Python 3.10-3.13 is needed (found $("$PYTHON" --version 2>&1)). Set PYTHON=/path/to/python3.x." >&2
   exit 1
 fi
+# Fashion-MNIST comes from a Debian package fetched with `apt-get download`, which needs the package lists.
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] && ! apt-cache show dataset-fashion-mnist >/dev/null 2>&1; then
+  apt-get update -qq || echo "warning: apt-get update failed: the fashion_mnist data set cannot be fetched" >&2
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

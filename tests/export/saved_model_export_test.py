@@ -58,12 +58,17 @@ def test_image_signatures_take_raw_pixels_and_encoded_files(digits_saved_model):
 
 def test_serving_bytes_resizes_other_sizes_and_reads_jpeg(digits_saved_model):
   _, _, loaded, pixels, _ = digits_saved_model
-  # A 16x16 nearest-neighbour enlargement resized back to 8x8 lands near the original pixels.
-  files = np.array([_encoded(pixels[0], "PNG", (16, 16)), _encoded(pixels[0], "JPEG")], dtype=object)
-  outputs = run_signature(loaded.signatures["serving_bytes"], "image_bytes", files)
-  expected = run_signature(loaded.signatures["serving_default"], "pixels", pixels[:1])
+  enlarged, jpeg = _encoded(pixels[0], "PNG", (16, 16)), _encoded(pixels[0], "JPEG")
+  outputs = run_signature(loaded.signatures["serving_bytes"], "image_bytes", np.array([enlarged, jpeg], dtype=object))
+  # The same by hand: the 16x16 nearest-neighbour enlargement resized back (bilinear, antialiased, rounded), and the
+  # JPEG decoded at its own size.
+  big = np.repeat(np.repeat(pixels[0], 2, axis=0), 2, axis=1).astype(np.float32)
+  resized = tf.cast(tf.round(tf.clip_by_value(tf.image.resize(big, (8, 8), antialias=True), 0, 255)), tf.uint8)
+  decoded = tf.io.decode_jpeg(jpeg, channels=1)
+  expected = run_signature(loaded.signatures["serving_default"], "pixels", np.stack([resized, decoded]))
   assert outputs["logits"].shape == (2, 10)
-  assert (outputs["class_ids"] == expected["class_ids"][0]).all()
+  np.testing.assert_allclose(outputs["logits"], expected["logits"], atol=1e-5)
+  np.testing.assert_array_equal(outputs["class_ids"], expected["class_ids"])
 
 
 def test_text_signatures_tokenize_inside(transformer_model_dir, tmp_path):

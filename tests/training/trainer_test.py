@@ -132,9 +132,11 @@ def test_text_model_on_image_data_is_refused(tmp_path):
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_mixed_precision_training_keeps_float32_logits(tmp_path, policy):
+  evaluation = train(digits_config(epochs=2, mixed_precision=policy), str(tmp_path))
+  assert evaluation["accuracy"] > 0.5 and evaluation["precision_policy"] == policy
+  assert keras.mixed_precision.global_policy().name == "float32"  # the trainer left the process as it found it
   try:
-    evaluation = train(digits_config(epochs=2, mixed_precision=policy), str(tmp_path))
-    assert evaluation["accuracy"] > 0.5
+    distribution.set_precision_policy(policy)
     model = ModelArtifact.load(str(tmp_path)).load_model()
     assert model.layers[0].compute_dtype == policy.split("_")[1]  # the policy really applied
     assert model(np.zeros((1, 8, 8, 1), np.uint8)).dtype == "float32"

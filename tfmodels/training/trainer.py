@@ -78,6 +78,7 @@ class Trainer:
   def run(self) -> dict:
     """Trains (resuming if a checkpoint exists), writes the model directory, returns the test figures."""
     config = self.config
+    previous_policy = keras.mixed_precision.global_policy()
     try:
       self._check_model_dir()
       policy = distribution.set_precision_policy(config.runtime.mixed_precision)
@@ -120,13 +121,14 @@ class Trainer:
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
       evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": count, "split": "test",
                     "dataset": dataset.name, "model": config.model.name,
-                    "best_epoch": _best_epoch(history, config.trainer.best_metric),
+                    "best_epoch": _best_epoch(history, config.trainer.best_metric), "precision_policy": policy,
                     "weights_fingerprint": weights_fingerprint(model)}
       self._finish(model, evaluation, history)
       self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f} on {count} examples -> {self.model_dir} "
                f"(weights fingerprint {evaluation['weights_fingerprint']!r})")
       return evaluation
     finally:
+      keras.mixed_precision.set_global_policy(previous_policy)  # the policy is process-wide: leave it as found
       if not self.is_chief:
         shutil.rmtree(self.write_dir, ignore_errors=True)
 

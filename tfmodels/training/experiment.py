@@ -18,7 +18,7 @@ for _error in (DataError, ArtifactError, TrainingError):
   if _error not in cli.USER_ERRORS:
     cli.register_user_error(_error)
 
-# (dataset, model) -> overrides; "*" matches any model.
+# (dataset, model) -> overrides; "*" matches any model and applies first.
 PRESETS: dict[tuple[str, str], dict[str, str]] = {
     ("digits", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "32", "model.cnn.batch_norm": "true",
                         "model.cnn.dropout": "0.3"},
@@ -28,6 +28,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
                                "data.random_flip": "horizontal"},
     # Both text models peak on validation after one to three epochs; longer runs only memorise the training split.
     ("rotten_tomatoes", "*"): {"trainer.epochs": "3", "trainer.batch_size": "64", "data.sequence_length": "64"},
+    ("rotten_tomatoes", "lstm"): {"trainer.epochs": "4", "trainer.batch_size": "32", "trainer.learning_rate": "5e-4",
+                                  "model.lstm.dropout": "0.5"},
 }
 
 
@@ -39,7 +41,7 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
   config = ExperimentConfig()
   config = dataclasses.replace(config, model=dataclasses.replace(config.model, name=model),
                                data=dataclasses.replace(config.data, dataset=dataset))
-  for key in ((dataset, model), (dataset, "*")):
+  for key in ((dataset, "*"), (dataset, model)):  # the preset of the model refines the data set's
     config = config.override(PRESETS.get(key, {}))
   flag_values = {"data.data_dir": data_dir, "trainer.epochs": epochs, "trainer.batch_size": batch_size,
                  "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,

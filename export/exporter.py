@@ -27,7 +27,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-import tfmodels.models  # pylint: disable=unused-import  (registers the model classes `load_model` deserializes)
 from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
 from export import export_report
 from export import saved_model_export

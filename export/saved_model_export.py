@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 
 from export.export_error import ExportError
-from tfmodels.preprocessing.text_vectorizer import load_vectorizer
+from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids
 
 IMAGE_SIGNATURES = ("serving_default", "serving_bytes")
 TEXT_SIGNATURES = ("serving_default", "serving_token_ids")
@@ -87,7 +87,7 @@ def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, featu
     archive.track(vectorizer)
 
     def serve_text(text):
-      return outputs(model(tf.cast(vectorizer(text), tf.int32), training=False))
+      return outputs(model(token_ids(vectorizer, text), training=False))
 
     def serve_token_ids(token_ids):
       return outputs(model(token_ids, training=False))

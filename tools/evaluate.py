@@ -23,7 +23,6 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top,unused-import
   from tfmodels.training.evaluation import evaluate_artifact  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():

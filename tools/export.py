@@ -45,7 +45,6 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top,unused-import (user errors)
   from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
   gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
   with cli.user_errors_exit():

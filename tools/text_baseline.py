@@ -20,7 +20,6 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from tfmodels.config import DataConfig  # pylint: disable=g-import-not-at-top
-  from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top,unused-import
   from tfmodels.training.text_baseline import tfidf_logistic_regression_accuracy  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
     print(json.dumps(tfidf_logistic_regression_accuracy(DataConfig(dataset=_DATASET.value,

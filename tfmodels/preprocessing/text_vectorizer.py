@@ -31,6 +31,11 @@ def load_vectorizer(path: str, sequence_length: int) -> keras.layers.TextVectori
       vocabulary=vocabulary[2:], output_mode="int", output_sequence_length=sequence_length)
 
 
+def token_ids(vectorizer: keras.layers.TextVectorization, texts) -> tf.Tensor:
+  """Token ids of `texts` as the models take them: int32 `(batch, sequence_length)` (Keras returns int64)."""
+  return tf.cast(vectorizer(texts), tf.int32)
+
+
 def read_vocabulary(path: str) -> list[str]:
   with open(path, encoding="utf-8") as f:
     return [line[:-1] if line.endswith("\n") else line for line in f]

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from tfmodels import cli
 from tfmodels.config import ExperimentConfig, parse_assignments
-from tfmodels.data import DataError
-from tfmodels.training.model_artifact import ArtifactError
-from tfmodels.training.trainer import Trainer, TrainingError
-
-for _error in (DataError, ArtifactError, TrainingError):
-  if _error not in cli.USER_ERRORS:
-    cli.register_user_error(_error)
+from tfmodels.training.trainer import Trainer
 
 # (dataset, model) -> overrides; "*" matches any model and applies first.
 PRESETS: dict[tuple[str, str], dict[str, str]] = {

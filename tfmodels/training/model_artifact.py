@@ -21,8 +21,10 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfmodels import cli
 from tfmodels.config import ExperimentConfig
-from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE, load_vectorizer, read_vocabulary
+from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
+                                                       token_ids)
 
 CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
@@ -30,6 +32,7 @@ MODEL_FILE = "model.keras"
 EVALUATION_FILE = "evaluation.json"
 
 
+@cli.register_user_error
 class ArtifactError(ValueError):
   """A model directory is missing, incomplete or belongs to another run."""
 
@@ -89,7 +92,7 @@ class ModelArtifact:
     """Returns a function from raw features (uint8 pixels or strings) to model inputs."""
     if self.kind == "text":
       vectorizer = load_vectorizer(self.vocabulary_path, self.config.data.sequence_length)
-      return lambda texts: tf.cast(vectorizer(texts), tf.int32)
+      return lambda texts: token_ids(vectorizer, texts)
     return lambda pixels: pixels
 
 

@@ -10,7 +10,9 @@ a resumed run sees the batches an uninterrupted one would have seen.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import math
 import os
 import shutil
@@ -23,10 +25,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfmodels import cli
 from tfmodels import data as data_lib
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
-from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE, adapt_vectorizer, load_vectorizer, save_vocabulary
+from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, adapt_vectorizer, load_vectorizer,
+                                                    save_vocabulary, token_ids)
 from tfmodels.training import distribution
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
@@ -36,6 +40,7 @@ BEST_WEIGHTS_FILE = "best.weights.h5"
 HISTORY_FILE = "history.json"
 
 
+@cli.register_user_error
 class TrainingError(RuntimeError):
   """Training cannot go on; the message names the cause and the way out."""
 
@@ -72,8 +77,9 @@ class Trainer:
     self.write_dir = model_dir if self.is_chief else tempfile.mkdtemp(prefix="tfmodels-worker-")
     replicas = self.strategy.num_replicas_in_sync
     if config.trainer.batch_size % replicas:
+      suggestion = replicas * max(1, round(config.trainer.batch_size / replicas))
       raise ConfigError(f"Global batch size {config.trainer.batch_size} does not divide across {replicas} replicas. "
-                        f"Use a multiple of {replicas}, e.g. --batch_size={replicas * max(1, round(config.trainer.batch_size / replicas))}.")
+                        f"Use a multiple of {replicas}, e.g. --batch_size={suggestion}.")
 
   def run(self) -> dict:
     """Trains (resuming if a checkpoint exists), writes the model directory, returns the test figures."""
@@ -168,7 +174,7 @@ class Trainer:
                                     self.config.data.max_tokens, length)
     os.makedirs(self.write_dir, exist_ok=True)
     save_vocabulary(vectorizer, os.path.join(self.write_dir, VOCABULARY_FILE))
-    return (lambda texts: tf.cast(vectorizer(texts), tf.int32)), vectorizer.vocabulary_size()
+    return (lambda texts: token_ids(vectorizer, texts)), vectorizer.vocabulary_size()
 
   def _batches(self, prepared: tf.data.Dataset, training: bool, epoch: int = 0):
     """Shuffles (training), batches by the global batch size, prefetches and distributes a prepared split."""
@@ -281,9 +287,11 @@ class Trainer:
     model.save(temporary)
     os.replace(temporary, model_path)
     write_json(os.path.join(self.write_dir, EVALUATION_FILE), evaluation)
-    keys = list(history[0]) if history else []
-    write_text(os.path.join(self.write_dir, "history.csv"),
-               "".join(",".join(str(row[k]) for k in keys) + "\n" for row in [dict(zip(keys, keys))] + history))
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=[field.name for field in dataclasses.fields(EpochResult)])
+    writer.writeheader()
+    writer.writerows(history)
+    write_text(os.path.join(self.write_dir, "history.csv"), table.getvalue())
     if history:
       plot_history(history, os.path.join(self.write_dir, "training_curves.png"),
                    title=f"{self.config.model.name} on {self.config.data.dataset}")

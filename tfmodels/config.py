@@ -12,7 +12,9 @@ import json
 import typing
 from typing import Any
 
-MODEL_NAMES = ("cnn", "lstm", "transformer")
+MODEL_NAMES = ("cnn", "lstm", "transformer", "transformer_lm", "lstm_lm")
+# Models that predict the next token of a text rather than a class.
+LANGUAGE_MODEL_NAMES = ("transformer_lm", "lstm_lm")
 STRATEGY_NAMES = ("auto", "default", "one_device", "mirrored", "multi_worker_mirrored")
 MIXED_PRECISION_NAMES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
 
@@ -26,7 +28,8 @@ class DataConfig:
   """Where the examples come from and how they are shaped.
 
   Attributes:
-    dataset: `digits`, `fashion_mnist`, `rotten_tomatoes`, `images:DIR` or `csv:PATH`.
+    dataset: `digits`, `fashion_mnist`, `rotten_tomatoes`, `images:DIR` or `csv:PATH` for the classifiers; `novels`
+      or `text:PATH` (a UTF-8 text file, or a folder of `.txt` files) for the language models.
     data_dir: cache for fetched package files and prepared TFDS records (default `~/.cache/tfmodels`).
     validation_fraction: share of the examples held out for validation when the source has no validation split.
     test_fraction: share of the examples held out for testing when the source has no test split.
@@ -34,8 +37,10 @@ class DataConfig:
       the training seed must not move examples between splits).
     image_size: `(height, width)` every image is resized to; empty = the most common size in the training data.
     image_channels: 1 (grey) or 3 (RGB) every image is converted to; 0 = the most common channel count.
-    max_tokens: vocabulary size of the text vectorizer, including padding and the OOV token.
-    sequence_length: fixed number of token ids per text (padded or truncated): static shapes for export.
+    max_tokens: vocabulary size of the text vectorizer (words for the classifiers, characters for the language models),
+      including padding and the OOV token.
+    sequence_length: fixed number of token ids per text (padded or truncated): static shapes for export. For a
+      language model, the context window: it is trained on windows of this many characters.
     shuffle_buffer: size of the training shuffle buffer.
     random_flip: training-time augmentation of images: `none`, or `horizontal` (each training image is mirrored
       left-right with probability 1/2; right for clothes and photos, wrong for digits and text).
@@ -115,25 +120,72 @@ class TransformerConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class TransformerLmConfig:
+  """Causal character language model: token + learned position embeddings, causal encoder blocks, next-token logits.
+
+  Attributes:
+    embedding_dim: model width.
+    num_layers: number of causal blocks.
+    num_heads: attention heads per block.
+    ff_dim: hidden width of the GELU feed-forward network.
+    dropout: dropout on the embeddings and in the blocks.
+    tie_embeddings: compute the output logits with the (transposed) input embedding instead of a separate layer.
+  """
+
+  embedding_dim: int = 128
+  num_layers: int = 3
+  num_heads: int = 4
+  ff_dim: int = 512
+  dropout: float = 0.1
+  tie_embeddings: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class LstmLmConfig:
+  """LSTM character language model: embedding, stacked LSTMs over the sequence, next-token logits at every step.
+
+  Attributes:
+    embedding_dim: width of the token embedding.
+    lstm_units: units of each LSTM.
+    num_layers: number of stacked LSTMs.
+    dropout: dropout on the embedding and between and after the LSTMs.
+  """
+
+  embedding_dim: int = 64
+  lstm_units: int = 256
+  num_layers: int = 1
+  dropout: float = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelConfig:
   """Which architecture, and the settings of each.
 
   Attributes:
-    name: `cnn`, `lstm` or `transformer`.
+    name: `cnn`, `lstm`, `transformer` (classifiers), `transformer_lm` or `lstm_lm` (language models).
     cnn: settings used when `name == "cnn"`.
     lstm: settings used when `name == "lstm"`.
     transformer: settings used when `name == "transformer"`.
+    transformer_lm: settings used when `name == "transformer_lm"`.
+    lstm_lm: settings used when `name == "lstm_lm"`.
   """
 
   name: str = "cnn"
   cnn: CnnConfig = dataclasses.field(default_factory=CnnConfig)
   lstm: LstmConfig = dataclasses.field(default_factory=LstmConfig)
   transformer: TransformerConfig = dataclasses.field(default_factory=TransformerConfig)
+  transformer_lm: TransformerLmConfig = dataclasses.field(default_factory=TransformerLmConfig)
+  lstm_lm: LstmLmConfig = dataclasses.field(default_factory=LstmLmConfig)
 
   @property
-  def architecture(self) -> CnnConfig | LstmConfig | TransformerConfig:
+  def architecture(self) -> CnnConfig | LstmConfig | TransformerConfig | TransformerLmConfig | LstmLmConfig:
     """The settings of the selected architecture."""
     return getattr(self, self.name)
+
+  @property
+  def is_language_model(self) -> bool:
+    """Whether the selected architecture predicts next tokens (rather than classes)."""
+    return self.name in LANGUAGE_MODEL_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,14 +279,18 @@ class ExperimentConfig:
     _check(0 <= self.data.token_dropout < 1, "data.token_dropout", self.data.token_dropout, "a rate in [0, 1)")
     _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length, "an integer >= 1")
     _check(self.data.max_tokens >= 3, "data.max_tokens", self.data.max_tokens, "an integer >= 3")
-    for name in ("dropout",):
-      for arch in (self.model.cnn, self.model.lstm, self.model.transformer):
-        value = getattr(arch, name)
-        _check(0 <= value < 1, f"model.{type(arch).__name__[:-6].lower()}.{name}", value, "a rate in [0, 1)")
-    t = self.model.transformer
-    _check(t.embedding_dim % t.num_heads == 0, "model.transformer.num_heads", t.num_heads,
-           f"a divisor of model.transformer.embedding_dim ({t.embedding_dim})")
-    _check(t.pooling in ("mean", "max"), "model.transformer.pooling", t.pooling, "mean or max")
+    for field in dataclasses.fields(ModelConfig):
+      if field.name != "name":
+        value = getattr(self.model, field.name).dropout
+        _check(0 <= value < 1, f"model.{field.name}.dropout", value, "a rate in [0, 1)")
+    for field_name in ("transformer", "transformer_lm"):
+      t = getattr(self.model, field_name)
+      _check(t.num_heads >= 1 and t.embedding_dim % t.num_heads == 0, f"model.{field_name}.num_heads", t.num_heads,
+             f"a divisor of model.{field_name}.embedding_dim ({t.embedding_dim})")
+    _check(self.model.lstm_lm.num_layers >= 1, "model.lstm_lm.num_layers", self.model.lstm_lm.num_layers,
+           "an integer >= 1")
+    pooling = self.model.transformer.pooling
+    _check(pooling in ("mean", "max"), "model.transformer.pooling", pooling, "mean or max")
     return self
 
   def to_dict(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Classifier models and the factory that builds one from a `ModelConfig`."""
+"""Classifiers, language models, and the factory that builds one from a `ModelConfig`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import keras
 from tfmodels.config import ModelConfig
 from tfmodels.models.cnn_classifier import CnnClassifier
 from tfmodels.models.lstm_classifier import LstmClassifier
+from tfmodels.models.lstm_lm import LstmLm
 from tfmodels.models.transformer_classifier import TransformerClassifier
+from tfmodels.models.transformer_lm import TransformerLm
 
-__all__ = ["CnnClassifier", "LstmClassifier", "TransformerClassifier", "build_model"]
+__all__ = ["CnnClassifier", "LstmClassifier", "LstmLm", "TransformerClassifier", "TransformerLm", "build_model"]
 
-_MODELS = {"cnn": CnnClassifier, "lstm": LstmClassifier, "transformer": TransformerClassifier}
+_MODELS = {"cnn": CnnClassifier, "lstm": LstmClassifier, "transformer": TransformerClassifier,
+           "transformer_lm": TransformerLm, "lstm_lm": LstmLm}
 
 
 def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: tuple, vocab_size: int = 0,
@@ -22,13 +25,14 @@ def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: t
 
   Args:
     model_config: the architecture name and its settings.
-    num_classes: number of output logits.
+    num_classes: number of output logits (ignored by language models: they output one logit per token id).
     feature_shape: shape of one example: `(height, width, channels)` for images, `(sequence_length,)` for text.
     vocab_size: number of token ids including the padding id 0 (text models only).
     sequence_length: token ids per example (text models only); 0 = `feature_shape[0]`.
 
   Returns:
-    A built model that maps a batch of `model.input_signature()` to `(batch, num_classes)` float32 logits.
+    A built model that maps a batch of `model.input_signature()` to float32 logits: `(batch, num_classes)` for a
+    classifier, `(batch, sequence_length, vocab_size)` for a language model.
 
   Raises:
     ValueError: the name is not a known architecture, or a text model lacks its vocabulary size.
@@ -41,5 +45,7 @@ def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: t
     return CnnClassifier(num_classes=num_classes, image_shape=tuple(feature_shape), **settings)
   if vocab_size < 2:
     raise ValueError(f"Model '{model_config.name}' needs vocab_size >= 2 (padding id 0 plus tokens), got {vocab_size}.")
-  return model_class(num_classes=num_classes, vocab_size=vocab_size,
-                     sequence_length=sequence_length or feature_shape[0], **settings)
+  sequence_length = sequence_length or feature_shape[0]
+  if model_config.is_language_model:
+    return model_class(vocab_size=vocab_size, sequence_length=sequence_length, **settings)
+  return model_class(num_classes=num_classes, vocab_size=vocab_size, sequence_length=sequence_length, **settings)

@@ -1,0 +1,79 @@
+"""Tests for tfmodels/models/transformer_lm.py and tfmodels/models/lstm_lm.py."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from tests.testing import model_test_case
+from tfmodels.config import LstmLmConfig, ModelConfig, TransformerLmConfig
+from tfmodels.models import LstmLm, TransformerLm, build_model
+
+VOCAB, LENGTH = model_test_case.DIGITS_VOCAB_SIZE, 16
+TRANSFORMER = {"vocab_size": VOCAB, "sequence_length": LENGTH, "embedding_dim": 16, "num_layers": 2, "num_heads": 2,
+               "ff_dim": 32, "dropout": 0.0}
+LSTM = {"vocab_size": VOCAB, "sequence_length": LENGTH, "embedding_dim": 8, "lstm_units": 16, "num_layers": 2,
+        "dropout": 0.0}
+MODELS = [(TransformerLm, TRANSFORMER), (TransformerLm, {**TRANSFORMER, "tie_embeddings": True}), (LstmLm, LSTM)]
+
+
+def _sequences():
+  """Real token sequences: rows of the digits images as ids 1..17, 16 pixels (two image rows) per sequence."""
+  ids, _ = model_test_case.digits_token_ids()
+  return ids[:, :LENGTH].copy()
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_logits_per_position(cls, kwargs):
+  model = cls(**kwargs)
+  logits = keras.ops.convert_to_numpy(model(_sequences()[:3]))
+  assert logits.shape == (3, LENGTH, VOCAB)
+  assert logits.dtype == np.float32
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_later_tokens_do_not_change_earlier_logits(cls, kwargs):
+  model = cls(**kwargs)
+  ids = _sequences()[:4]
+  changed = ids.copy()
+  changed[:, 9:] = 0  # right padding, as for a short prompt
+  changed[:2, 9:] = 5  # or other later tokens
+  np.testing.assert_allclose(keras.ops.convert_to_numpy(model(changed))[:, :9],
+                             keras.ops.convert_to_numpy(model(ids))[:, :9], atol=1e-5)
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_saving_round_trip(cls, kwargs, tmp_path):
+  model_test_case.run_model_saving_test(cls, kwargs, _sequences()[:4], tmp_path)
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_learns_next_pixels(cls, kwargs):
+  ids = _sequences()
+  model = cls(**kwargs)
+  inputs = np.concatenate([ids[:, :-1], np.zeros((len(ids), 1), np.int32)], axis=1)
+  targets = np.concatenate([ids[:, 1:], np.zeros((len(ids), 1), np.int32)], axis=1)
+  model_test_case.run_training_test(model, inputs, targets, epochs=3, max_loss_ratio=0.8)
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_mixed_precision(cls, kwargs):
+  model_test_case.run_mixed_precision_test(cls, kwargs, _sequences()[:2])
+
+
+def test_tied_embeddings_have_no_output_layer():
+  tied = TransformerLm(**{**TRANSFORMER, "tie_embeddings": True})
+  untied = TransformerLm(**TRANSFORMER)
+  assert untied.count_params() - tied.count_params() == 16 * VOCAB + VOCAB
+
+
+def test_build_model_uses_the_config():
+  settings = TransformerLmConfig(embedding_dim=8, num_layers=1, num_heads=2, ff_dim=16, dropout=0.0)
+  model = build_model(ModelConfig(name="transformer_lm", transformer_lm=settings), num_classes=0, feature_shape=(12,),
+                      vocab_size=30, sequence_length=12)
+  assert isinstance(model, TransformerLm)
+  assert {k: model.get_config()[k] for k in dataclasses.asdict(settings)} == dataclasses.asdict(settings)
+  lstm = build_model(ModelConfig(name="lstm_lm", lstm_lm=LstmLmConfig(num_layers=2)), num_classes=0,
+                     feature_shape=(12,), vocab_size=30, sequence_length=12)
+  assert isinstance(lstm, LstmLm) and len(lstm.lstms) == 2

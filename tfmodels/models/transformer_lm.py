@@ -1,0 +1,97 @@
+"""Causal Transformer language model."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from tfmodels.config import TransformerLmConfig
+from tfmodels.layers.positional_embedding import PositionalEmbedding
+from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
+
+
+@keras.saving.register_keras_serializable(package="tfmodels")
+class TransformerLm(keras.Model):
+  """Predicts each next token of a token-id sequence with causal transformer blocks; outputs logits per position.
+
+  Token and learned position embeddings are added (`PositionalEmbedding`), dropout follows, then `num_layers`
+  post-norm `TransformerEncoderBlock`s with a causal mask: position `t` sees positions `0..t` only. The logits at
+  position `t` are the model's prediction of token `t + 1`. Because of the causal mask, tokens after `t` (for instance
+  padding on the right of a short prompt) never change the logits at `t`, so a prompt shorter than the context window
+  is read by right-padding it and taking the logits at its last token.
+
+  With `tie_embeddings` the output logits are the final states times the transposed token embedding (no separate
+  output layer); otherwise a dense layer computes them. Either way they are float32, also under mixed precision.
+
+  Args:
+    vocab_size: number of token ids, including the padding id 0.
+    sequence_length: the context window: the longest sequence the model reads.
+    embedding_dim: model width; a multiple of `num_heads`.
+    num_layers: number of causal blocks.
+    num_heads: attention heads per block.
+    ff_dim: hidden width of the feed-forward networks.
+    dropout: dropout on the embeddings and in the blocks.
+    tie_embeddings: share the token embedding with the output layer.
+    **kwargs: standard `keras.Model` arguments (`name`, `dtype`, ...).
+  """
+
+  def __init__(self, vocab_size: int, sequence_length: int, embedding_dim: int = TransformerLmConfig.embedding_dim,
+               num_layers: int = TransformerLmConfig.num_layers, num_heads: int = TransformerLmConfig.num_heads,
+               ff_dim: int = TransformerLmConfig.ff_dim, dropout: float = TransformerLmConfig.dropout,
+               tie_embeddings: bool = TransformerLmConfig.tie_embeddings, **kwargs):
+    super().__init__(**kwargs)
+    self.vocab_size = vocab_size
+    self.sequence_length = sequence_length
+    self.embedding_dim = embedding_dim
+    self.num_layers = num_layers
+    self.num_heads = num_heads
+    self.ff_dim = ff_dim
+    self.dropout = dropout
+    self.tie_embeddings = tie_embeddings
+
+    self.embedding = PositionalEmbedding(vocab_size, sequence_length, embedding_dim, name="embedding")
+    self.embedding_dropout = keras.layers.Dropout(dropout, name="embedding_dropout")
+    self.blocks = [TransformerEncoderBlock(num_heads, ff_dim, dropout=dropout, causal=True, name=f"block_{i}")
+                   for i in range(num_layers)]
+    self.logits = None if tie_embeddings else keras.layers.Dense(vocab_size, dtype="float32", name="logits")
+    spec = self.input_signature()
+    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+
+  @property
+  def num_classes(self) -> int:
+    """Logits per position: one per token id."""
+    return self.vocab_size
+
+  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
+    """The input the model expects: token ids `(batch, sequence_length)`, int32.
+
+    Args:
+      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
+    """
+    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
+
+  def call(self, inputs, training=False):
+    x = self.embedding(inputs)  # (batch, seq, embedding_dim)
+    x = self.embedding_dropout(x, training=training)
+    for block in self.blocks:
+      # The causal mask alone: right padding lies in every real position's future, so it needs no padding mask.
+      x = block(x, mask=None, training=training)  # (batch, seq, embedding_dim)
+    if self.logits is not None:
+      return self.logits(x)  # (batch, seq, vocab_size), float32
+    table = ops.cast(self.embedding.token_embedding.embeddings, "float32")  # (vocab_size, embedding_dim)
+    return ops.matmul(ops.cast(x, "float32"), ops.transpose(table))  # (batch, seq, vocab_size)
+
+  def get_config(self):
+    config = super().get_config()
+    config.update({
+        "vocab_size": self.vocab_size,
+        "sequence_length": self.sequence_length,
+        "embedding_dim": self.embedding_dim,
+        "num_layers": self.num_layers,
+        "num_heads": self.num_heads,
+        "ff_dim": self.ff_dim,
+        "dropout": self.dropout,
+        "tie_embeddings": self.tie_embeddings,
+    })
+    return config

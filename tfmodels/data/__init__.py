@@ -1,7 +1,10 @@
-"""Data sets: built-in TFDS sets over package-shipped files, and the user's own images and CSVs."""
+"""Data sets: built-in TFDS sets over package-shipped files, the user's own images and CSVs, and text corpora."""
 
+from tfmodels.data.corpus_loader import CORPUS_NAMES, TEXT_PREFIX, is_corpus, load_corpus
 from tfmodels.data.data_error import DataError
 from tfmodels.data.dataset_loader import load_dataset
 from tfmodels.data.loaded_dataset import LoadedDataset
+from tfmodels.data.text_corpus import TextCorpus
 
-__all__ = ["DataError", "LoadedDataset", "load_dataset"]
+__all__ = ["CORPUS_NAMES", "DataError", "LoadedDataset", "TEXT_PREFIX", "TextCorpus", "is_corpus", "load_corpus",
+           "load_dataset"]

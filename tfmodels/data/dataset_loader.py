@@ -17,6 +17,7 @@ from absl import logging
 import tensorflow_datasets as tfds
 
 from tfmodels.config import DataConfig
+from tfmodels.data import corpus_loader
 from tfmodels.data import csv_text
 from tfmodels.data import image_folder
 from tfmodels.data import package_cache
@@ -60,6 +61,9 @@ BUILT_IN_NAMES = tuple(_BUILT_INS)
 def load_dataset(config: DataConfig) -> LoadedDataset:
   """Loads `config.dataset` with train, validation and test splits; raises `DataError` on bad input."""
   name = config.dataset
+  if corpus_loader.is_corpus(name):
+    raise DataError(f"'{name}' is a text corpus for the language models (--model=transformer_lm or lstm_lm), not a "
+                    "labelled data set. Use it with a language model, or give a classifier labelled data.")
   for prefix, load in ((IMAGES_PREFIX, image_folder.load_image_folder), (CSV_PREFIX, csv_text.load_csv_text)):
     if name.startswith(prefix):
       if not name[len(prefix):].strip():

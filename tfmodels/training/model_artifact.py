@@ -3,7 +3,8 @@
 Layout of `model_dir`:
   config.json        the ExperimentConfig of the run
   dataset.json       data set name, kind (image|text), feature shape, label names, example counts
-  vocabulary.txt     text models: one token a line, index = token id (0 padding, 1 OOV)
+  vocabulary.txt     text classifiers: one token a line, index = token id (0 padding, 1 OOV)
+  char_vocabulary.json  language models: the characters, index = token id (0 padding, 1 unknown)
   model.keras        the trained model (best validation weights)
   evaluation.json    test-split figures
   history.json/.csv  per-epoch figures; training_curves.png
@@ -21,6 +22,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from edge.char_vocabulary import VOCABULARY_FILE as CHAR_VOCABULARY_FILE
+from edge.char_vocabulary import CharVocabulary
 from tfmodels import cli
 from tfmodels.config import ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
@@ -44,9 +47,9 @@ class ModelArtifact:
   Attributes:
     model_dir: the directory.
     config: the configuration the model was trained with.
-    kind: `image` or `text`.
-    feature_shape: raw feature shape: `(H, W, C)` for images, `()` for text.
-    label_names: class names, index = class id.
+    kind: `image` or `text` (classifiers), `corpus` (language models).
+    feature_shape: raw feature shape: `(H, W, C)` for images, `()` for text, `(sequence_length,)` for a corpus.
+    label_names: class names, index = class id (none for a language model).
     dataset_name: the data set it was trained on.
   """
 
@@ -83,6 +86,10 @@ class ModelArtifact:
 
   def vocabulary(self) -> list[str]:
     return read_vocabulary(self.vocabulary_path)
+
+  def char_vocabulary(self) -> CharVocabulary:
+    """The character vocabulary of a language model."""
+    return CharVocabulary.load(os.path.join(self.model_dir, CHAR_VOCABULARY_FILE))
 
   def load_model(self) -> keras.Model:
     import tfmodels.models  # pylint: disable=g-import-not-at-top,unused-import  (registers the classes to load)

@@ -26,15 +26,15 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels import cli
-from tfmodels import data as data_lib
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
-from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, adapt_vectorizer, load_vectorizer,
-                                                    save_vocabulary, token_ids)
 from tfmodels.training import distribution
+from tfmodels.training.classification_data import classification_data
+from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
                                               read_json, write_json, write_text)
+from tfmodels.training.task_data import TaskData
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
 HISTORY_FILE = "history.json"
@@ -89,18 +89,14 @@ class Trainer:
       self._check_model_dir()
       policy = distribution.set_precision_policy(config.runtime.mixed_precision)
       keras.utils.set_random_seed(config.runtime.seed)
-      dataset = data_lib.load_dataset(config.data)
-      if len(dataset.label_names) < 2:
-        raise TrainingError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier "
-                            "needs at least two. Add examples of another class.")
-      preprocess, vocab_size = self._preprocessor(dataset)
-      prepared = {split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits}
+      data = (language_model_data if config.model.is_language_model else classification_data)(
+          config, self.model_dir, self.write_dir)
+      prepared = data.splits
       os.makedirs(self.write_dir, exist_ok=True)
-      self._write_run_description(dataset)
+      self._write_run_description(data)
       with self.strategy.scope():
-        model = build_model(config.model, num_classes=len(dataset.label_names), feature_shape=dataset.feature_shape,
-                            vocab_size=vocab_size, sequence_length=config.data.sequence_length)
-        optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(dataset.num_examples["train"] /
+        model = build_model(config.model, **data.model_args)
+        optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(data.num_examples["train"] /
                                                                       config.trainer.batch_size))
         optimizer.build(model.trainable_variables)
         epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
@@ -111,7 +107,7 @@ class Trainer:
       manager = tf.train.CheckpointManager(checkpoint, os.path.join(self.write_dir, "checkpoints"),
                                            max_to_keep=config.trainer.checkpoint_max_to_keep)
       history = self._restore(checkpoint, epoch_var)
-      self.log(f"Training {config.model.name} on {dataset.name} ({dataset.num_examples}) with "
+      self.log(f"Training {config.model.name} on {config.data.dataset} ({data.num_examples}) with "
                f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
                f"{model.count_params():,} parameters.")
       steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile)
@@ -119,19 +115,20 @@ class Trainer:
       writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
         train = self._batches(prepared["train"], training=True, epoch=epoch)
-        result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch,
-                                   dataset.num_examples["train"])
+        result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch, data.num_examples["train"])
         history.append(dataclasses.asdict(result))
         self._end_epoch(result, history, model, manager, epoch_var, writer)
       model.load_weights(os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
-      evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": count, "split": "test",
-                    "dataset": dataset.name, "model": config.model.name,
+      evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": data.num_examples["test"],
+                    "split": "test", "dataset": config.data.dataset, "model": config.model.name,
                     "best_epoch": _best_epoch(history, config.trainer.best_metric), "precision_policy": policy,
-                    "weights_fingerprint": weights_fingerprint(model)}
+                    "weights_fingerprint": weights_fingerprint(model), **data.test_figures(test_loss)}
       self._finish(model, evaluation, history)
-      self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f} on {count} examples -> {self.model_dir} "
-               f"(weights fingerprint {evaluation['weights_fingerprint']!r})")
+      extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
+                      if key in evaluation)
+      self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f}{extra} on {data.num_examples['test']} "
+               f"examples -> {self.model_dir} (weights fingerprint {evaluation['weights_fingerprint']!r})")
       return evaluation
     finally:
       keras.mixed_precision.set_global_policy(previous_policy)  # the policy is process-wide: leave it as found
@@ -154,27 +151,6 @@ class Trainer:
             f"--model_dir={self.model_dir} holds a different run ({previous.model.name} on "
             f"{previous.data.dataset}, other {part} settings). Choose a new --model_dir, or delete this one to "
             "start over.")
-
-  def _preprocessor(self, dataset: data_lib.LoadedDataset):
-    """Returns (raw features -> model inputs, vocabulary size); adapts and saves the vocabulary for text."""
-    if dataset.kind != "text":
-      if self.config.model.name != "cnn":
-        raise ConfigError(f"Model '{self.config.model.name}' reads text, but '{dataset.name}' holds images. "
-                          "Use --model=cnn, or a text data set (rotten_tomatoes, csv:PATH).")
-      return (lambda pixels: pixels), 0
-    if self.config.model.name == "cnn":
-      raise ConfigError(f"Model 'cnn' reads images, but '{dataset.name}' holds text. Use --model=lstm or "
-                        "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
-    length = self.config.data.sequence_length
-    saved = os.path.join(self.model_dir, VOCABULARY_FILE)
-    if os.path.exists(saved):  # Resuming: the ids the checkpoint learned must not change.
-      vectorizer = load_vectorizer(saved, length)
-    else:
-      vectorizer = adapt_vectorizer(dataset.splits["train"].map(lambda text, label: text),
-                                    self.config.data.max_tokens, length)
-    os.makedirs(self.write_dir, exist_ok=True)
-    save_vocabulary(vectorizer, os.path.join(self.write_dir, VOCABULARY_FILE))
-    return (lambda texts: token_ids(vectorizer, texts)), vectorizer.vocabulary_size()
 
   def _batches(self, prepared: tf.data.Dataset, training: bool, epoch: int = 0):
     """Shuffles (training), batches by the global batch size, prefetches and distributes a prepared split."""
@@ -275,11 +251,9 @@ class Trainer:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
 
-  def _write_run_description(self, dataset: data_lib.LoadedDataset) -> None:
+  def _write_run_description(self, data: TaskData) -> None:
     write_json(os.path.join(self.write_dir, CONFIG_FILE), self.config.to_dict())
-    write_json(os.path.join(self.write_dir, DATASET_FILE), {
-        "name": dataset.name, "kind": dataset.kind, "feature_shape": list(dataset.feature_shape),
-        "label_names": list(dataset.label_names), "num_examples": dataset.num_examples})
+    write_json(os.path.join(self.write_dir, DATASET_FILE), data.description)
 
   def _finish(self, model: keras.Model, evaluation: dict, history: list[dict]) -> None:
     model_path = os.path.join(self.write_dir, MODEL_FILE)
@@ -325,8 +299,10 @@ class _Steps:
     def step(features, labels):
       with tf.GradientTape() as tape:
         logits = self.model(features, training=True)  # (batch, classes), float32
-        per_example = self._per_example_loss(labels, logits)
-        loss = tf.nn.compute_average_loss(per_example)
+        per_example = self._per_example_loss(labels, logits)  # (batch,) or, per position, (batch, seq)
+        # An example's loss is the mean over its positions; the batch's is the mean over the global batch.
+        loss = tf.nn.compute_average_loss(tf.reduce_mean(per_example, axis=list(range(1, per_example.shape.rank)))
+                                          if per_example.shape.rank > 1 else per_example)
         if self.model.losses:
           loss += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
         scaled = self.optimizer.scale_loss(loss)
@@ -383,15 +359,6 @@ def _augmentation(data_config):
       return tf.where(dropped & (ids > 1), tf.ones_like(ids), ids)  # 0 = padding and 1 = OOV stay as they are
     return drop_tokens
   return None
-
-
-def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:
-  """Turns raw features into model inputs once (tokenization runs in batches, which is much faster than one text
-  at a time) and caches the result in memory for every later epoch."""
-  return (split.batch(1024)
-          .map(lambda features, labels: (preprocess(features), labels), num_parallel_calls=tf.data.AUTOTUNE)
-          .unbatch()
-          .cache())
 
 
 def _best_epoch(history: list[dict], metric: str) -> int:

@@ -1,0 +1,5 @@
+"""Text generation with a trained language model in Keras."""
+
+from tfmodels.generation.keras_next_token import KerasNextToken
+
+__all__ = ["KerasNextToken"]

@@ -1,0 +1,73 @@
+"""Classification data for the trainer: images as they are, texts through a vocabulary adapted on training texts."""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+from tfmodels import data as data_lib
+from tfmodels.config import ConfigError, ExperimentConfig
+from tfmodels.data.data_error import DataError
+from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, adapt_vectorizer, load_vectorizer,
+                                                    save_vocabulary, token_ids)
+from tfmodels.training.task_data import TaskData
+
+
+def classification_data(config: ExperimentConfig, model_dir: str, write_dir: str) -> TaskData:
+  """Loads `config.data.dataset` for a classifier; a text vocabulary is adapted (or, resuming, read from
+  `model_dir`) and saved into `write_dir`.
+
+  Raises:
+    ConfigError: the model reads another kind of input than the data set holds.
+    DataError: the data set cannot be read, or has fewer than two classes.
+  """
+  if data_lib.is_corpus(config.data.dataset):
+    raise ConfigError(f"'{config.data.dataset}' is a text corpus for the language models, not labelled data. Use "
+                      f"--model=transformer_lm or --model=lstm_lm, or a labelled data set for --model="
+                      f"{config.model.name}.")
+  dataset = data_lib.load_dataset(config.data)
+  if len(dataset.label_names) < 2:
+    raise DataError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier needs at "
+                    "least two. Add examples of another class.")
+  preprocess, vocab_size = _preprocessor(config, dataset, model_dir, write_dir)
+  return TaskData(
+      kind=dataset.kind,
+      splits={split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits},
+      num_examples=dict(dataset.num_examples),
+      model_args={"num_classes": len(dataset.label_names), "feature_shape": dataset.feature_shape,
+                  "vocab_size": vocab_size, "sequence_length": config.data.sequence_length},
+      description={"name": dataset.name, "kind": dataset.kind, "feature_shape": list(dataset.feature_shape),
+                   "label_names": list(dataset.label_names), "num_examples": dataset.num_examples})
+
+
+def _preprocessor(config: ExperimentConfig, dataset: data_lib.LoadedDataset, model_dir: str, write_dir: str):
+  """Returns (raw features -> model inputs, vocabulary size); adapts and saves the vocabulary for text."""
+  model_name = config.model.name
+  if dataset.kind != "text":
+    if model_name != "cnn":
+      raise ConfigError(f"Model '{model_name}' reads text, but '{dataset.name}' holds images. Use --model=cnn, or a "
+                        "text data set (rotten_tomatoes, csv:PATH).")
+    return (lambda pixels: pixels), 0
+  if model_name == "cnn":
+    raise ConfigError(f"Model 'cnn' reads images, but '{dataset.name}' holds text. Use --model=lstm or "
+                      "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
+  length = config.data.sequence_length
+  saved = os.path.join(model_dir, VOCABULARY_FILE)
+  if os.path.exists(saved):  # Resuming: the ids the checkpoint learned must not change.
+    vectorizer = load_vectorizer(saved, length)
+  else:
+    vectorizer = adapt_vectorizer(dataset.splits["train"].map(lambda text, label: text), config.data.max_tokens,
+                                  length)
+  os.makedirs(write_dir, exist_ok=True)
+  save_vocabulary(vectorizer, os.path.join(write_dir, VOCABULARY_FILE))
+  return (lambda texts: token_ids(vectorizer, texts)), vectorizer.vocabulary_size()
+
+
+def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:
+  """Turns raw features into model inputs once (tokenization runs in batches, which is much faster than one text
+  at a time) and caches the result in memory for every later epoch."""
+  return (split.batch(1024)
+          .map(lambda features, labels: (preprocess(features), labels), num_parallel_calls=tf.data.AUTOTUNE)
+          .unbatch()
+          .cache())

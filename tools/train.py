@@ -3,6 +3,8 @@ r"""Trains a model on a built-in or user data set, with checkpoints, resuming an
   python tools/train.py --model=cnn --dataset=digits --model_dir=runs/digits_cnn --epochs=20
 
 Text:   python tools/train.py --model=transformer --dataset=rotten_tomatoes --model_dir=runs/rt_transformer
+Language models (text generation): --model=transformer_lm or lstm_lm with --dataset=novels or --dataset=text:PATH
+(a UTF-8 text file or a folder of .txt files); then tools/generate.py --model_dir=... --prompt="...".
 Yours:  --dataset=images:DIR (DIR/<label>/*.png or DIR/train|test/<label>/...) or --dataset=csv:PATH (text,label).
 Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
 """
@@ -17,7 +19,8 @@ from absl import app, flags  # pylint: disable=g-import-not-at-top
 from tfmodels.config import MIXED_PRECISION_NAMES, MODEL_NAMES, STRATEGY_NAMES
 
 _MODEL = flags.DEFINE_enum("model", "cnn", MODEL_NAMES, "Architecture.")
-_DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR or csv:PATH.")
+_DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR or csv:PATH; "
+                               "for the language models novels or text:PATH.")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Where checkpoints, logs and the trained model go.", required=True)
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "Cache of fetched and prepared data (default ~/.cache/tfmodels).")
 _EPOCHS = flags.DEFINE_integer("epochs", None, "Passes over the training split.")

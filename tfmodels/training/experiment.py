@@ -19,8 +19,9 @@ _LANGUAGE_MODEL = {"data.sequence_length": "128", "data.max_tokens": "256", "tra
 # (dataset, model) -> overrides; "*" matches any data set or model. ("*", model) applies first, then (dataset, "*"),
 # then (dataset, model).
 PRESETS: dict[tuple[str, str], dict[str, str]] = {
-    ("*", "transformer_lm"): {**_LANGUAGE_MODEL, "trainer.epochs": "10"},
-    ("*", "lstm_lm"): {**_LANGUAGE_MODEL, "trainer.epochs": "10", "trainer.learning_rate": "2e-3"},
+    ("*", "transformer_lm"): {**_LANGUAGE_MODEL, "trainer.epochs": "8", "trainer.learning_rate": "2e-3",
+                              "trainer.warmup_epochs": "1"},
+    ("*", "lstm_lm"): {**_LANGUAGE_MODEL, "trainer.epochs": "6", "trainer.learning_rate": "3e-3"},
     ("digits", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "32", "model.cnn.batch_norm": "true",
                         "model.cnn.dropout": "0.3"},
     ("fashion_mnist", "cnn"): {"trainer.epochs": "20", "trainer.batch_size": "128", "model.cnn.batch_norm": "true",

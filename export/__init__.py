@@ -3,6 +3,9 @@
 Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `tools/export.py`). The modules:
   exporter            orchestrates one export and writes the report
   saved_model_export  serving signatures on raw inputs; versioned, atomic publication
+  warmup_requests     TF Serving warmup requests inside each version
+  serving_repository  OUT/serving as TF Serving reads it: models.config, version labels, pruning
+  batching_parameters TF Serving's batching parameters file
   tflite_modes        the table of TFLite modes (`MODES`) and their converter settings
   tflite_conversion   conversion SavedModel, and one converter subprocess per mode
   lstm_graph          fused (or unrolled) LSTM graphs for the converter

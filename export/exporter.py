@@ -1,27 +1,34 @@
 """Exports a trained model directory: a serving SavedModel, `.tflite` files per mode, verification and a report.
 
-  OUT/serving/<name>/<version>/          SavedModel for TF Serving (published only when it passes its gates)
+  OUT/serving/<name>/<version>/          SavedModel for TF Serving with its warmup requests (published only when it
+                                         passes its gates; then `--keep` prunes older versions)
+  OUT/serving/models.config              every model of the repository, with version labels (`serving_repository`)
+  OUT/serving/batching_parameters.txt    TF Serving's batching parameters (written once)
   OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only
   OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included
   OUT/report.json, report.md             every figure of every artifact, and what failed
   OUT/accuracy_size_per_mode.png, OUT/logit_error_histogram.png
 
+A language model (`transformer_lm`, `lstm_lm`) is exported by `LanguageModelExporter`, which `Exporter(model_dir)`
+returns for such a directory: same layout, next-token and generation artifacts.
+
 `<name>` is `<dataset>_<architecture>`, e.g. `digits_cnn`. Bad input (no trained model, an unknown mode, an existing
-version without `overwrite`, an unwritable export directory) raises `ExportError` or `ArtifactError` before anything
-is written. From then on the report is always written; a mode whose conversion crashes or fails is reported and the
-other modes go on.
+version without `overwrite`, a label on a missing version, an unwritable export directory) raises `ExportError` or
+`ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
+crashes or fails is reported and the other modes go on.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import keras
 import numpy as np
@@ -30,7 +37,9 @@ import tensorflow as tf
 from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
 from export import export_report
 from export import saved_model_export
+from export import serving_repository
 from export import verification
+from export import warmup_requests
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
@@ -60,6 +69,10 @@ class Exporter:
     calibration_samples: training examples the `full_int8` converter calibrates on.
     version: serving version to write; default: 1 + the largest existing one.
     overwrite: replace an existing serving version.
+    keep: once the new version is published, keep only this many newest versions (labelled ones are kept too).
+    labels: {label: version} to set in `models.config` (e.g. {"canary": 4}); the version may be the one exported.
+    remove_labels: labels to drop from `models.config`.
+    serving_base_path: where the server sees `OUT/serving` (default: as in `models.config`, else `/models`).
     max_examples: verify on the first this many test examples only (default: the whole test split).
     gates: verification thresholds.
     lstm_graph: how an LSTM goes into TFLite: `fused` (TFLite's LSTM op) or `unrolled` (one set of ops per step).
@@ -67,16 +80,29 @@ class Exporter:
     log: where progress lines go.
   """
 
+  # Figures every artifact of the report has (null when it could not be measured).
+  figure_names = _FIGURES
+
+  def __new__(cls, model_dir: str, *args, **kwargs):
+    # A language-model directory gets the exporter of next-token models (the arguments are the same).
+    if cls is Exporter and ModelArtifact.load(model_dir).config.model.is_language_model:
+      from export.language_model_exporter import LanguageModelExporter  # pylint: disable=g-import-not-at-top
+      return super().__new__(LanguageModelExporter)
+    return super().__new__(cls)
+
   def __init__(self, model_dir: str, export_dir: str, *, modes: str | Iterable[str] = MODE_NAMES,
                calibration_samples: int = 200, version: int | None = None, overwrite: bool = False,
-               max_examples: int | None = None, gates: VerificationGates = VerificationGates(),
-               lstm_graph: str = "fused", num_threads: int = 1, log: Callable[[str], None] = print):
+               keep: int | None = None, labels: Mapping[str, int] | None = None, remove_labels: Iterable[str] = (),
+               serving_base_path: str | None = None, max_examples: int | None = None,
+               gates: VerificationGates = VerificationGates(), lstm_graph: str = "fused", num_threads: int = 1,
+               log: Callable[[str], None] = print):
     self.modes: tuple[TfliteMode, ...] = parse_modes(modes)
     if calibration_samples < 1:
       raise ExportError(f"--calibration_samples={calibration_samples}: give at least 1 (default 200).")
     if max_examples is not None and max_examples < 1:
       raise ExportError(f"--max_examples={max_examples}: give at least 1, or leave it out to verify on the whole "
                         "test split.")
+    serving_repository.check_options(keep, serving_base_path)
     if lstm_graph not in LSTM_GRAPHS:
       raise ExportError(f"Unknown --lstm_graph={lstm_graph}: use one of {', '.join(LSTM_GRAPHS)}.")
     self.artifact = ModelArtifact.load(model_dir)
@@ -89,9 +115,17 @@ class Exporter:
     self.num_threads = num_threads
     self.log = log
     self.name = export_name(self.artifact)
-    self.model_root = os.path.join(export_dir, "serving", self.name)
+    self.repository = serving_repository.ServingRepository(os.path.join(export_dir, "serving"))
+    self.model_root = self.repository.model_root(self.name)
     self.tflite_dir = os.path.join(export_dir, "tflite")
     self.version = saved_model_export.resolve_version(self.model_root, version, overwrite)
+    self.keep = keep
+    self.labels = dict(labels or {})
+    self.remove_labels = tuple(remove_labels)
+    self.serving_base_path = serving_base_path
+    # Checked now, so that a bad label or a damaged models.config or batching file stops the export before it starts.
+    self.repository.new_labels(self.name, self.labels, self.remove_labels, pending_version=self.version)
+    self.batching = self.repository.batching_parameters()
 
   def run(self) -> dict:
     """Exports every artifact, verifies each against Keras, writes the report; returns the report.
@@ -102,17 +136,11 @@ class Exporter:
     _check_writable(self.export_dir)
     artifact = self.artifact
     model = artifact.load_model()
-    dataset = data_lib.load_dataset(artifact.config.data)
-    preprocess = artifact.preprocessor()
-    features, labels = dataset.split_arrays("test")
-    available = len(labels)
-    if self.max_examples is not None:
-      features, labels = features[:self.max_examples], labels[:self.max_examples]
-    inputs = np.asarray(preprocess(features))  # uint8 pixels or int32 token ids
-    reference_logits = _keras_logits(model, inputs)
+    dataset_name, features, inputs, labels, available = self._test_examples()
+    reference_logits = self._reference_logits(model, inputs)
     self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {len(labels)} of "
              f"{available} test examples.")
-    report = self._report_header(model, dataset.name, len(labels), available, reference_logits, labels)
+    report = self._report_header(model, dataset_name, len(labels), available, reference_logits, labels)
     errors: dict[str, np.ndarray] = {}
     work_dir = tempfile.mkdtemp(prefix=".tmp-export-", dir=self.export_dir)
     stopped: list[str] = []
@@ -121,7 +149,7 @@ class Exporter:
       report["artifacts"] += self._export_saved_model(model, features, inputs, labels, reference_logits, errors,
                                                       work_dir)
       report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
-      calibration = self._calibration_inputs(dataset, preprocess)
+      calibration = self._calibration_inputs()
       report["artifacts"] += self._export_tflite(model, calibration, inputs, labels, reference_logits, errors,
                                                  work_dir, report["seconds"])
     except BaseException as error:
@@ -131,17 +159,42 @@ class Exporter:
     finally:
       shutil.rmtree(work_dir, ignore_errors=True)
       for entry in report["artifacts"]:  # every entry has every figure; null when it could not be measured
-        for key in _FIGURES:
+        for key in self.figure_names:
           entry.setdefault(key, None)
       report["failures"] = stopped + [f"{export_report.artifact_label(a)}: {failure}" for a in report["artifacts"]
                                       for failure in a["failures"]]
       report["passed"] = bool(report["artifacts"]) and not report["failures"]
       report["seconds"]["total"] = round(time.perf_counter() - start, 2)
-      report["files"] = export_report.report_files(self.export_dir)
+      report["files"] = export_report.report_files(self.export_dir, artifact.kind)
       export_report.write_report(report, self.export_dir, errors)
     self.log(f"{'Passed' if report['passed'] else 'FAILED'}: {len(report['artifacts'])} artifacts in "
              f"{report['seconds']['total']:.1f} s -> {os.path.join(self.export_dir, export_report.REPORT_MD)}")
     return report
+
+  @functools.cached_property
+  def _dataset(self) -> data_lib.LoadedDataset:
+    return data_lib.load_dataset(self.artifact.config.data)
+
+  def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(data set name, raw features, model inputs, labels, test examples available), cut to `max_examples`."""
+    features, labels = self._dataset.split_arrays("test")
+    available = len(labels)
+    if self.max_examples is not None:
+      features, labels = features[:self.max_examples], labels[:self.max_examples]
+    inputs = np.asarray(self.artifact.preprocessor()(features))  # uint8 pixels or int32 token ids
+    return self._dataset.name, features, inputs, labels, available
+
+  def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+    """The Keras model's logits on `inputs`, which every artifact is measured against."""
+    return _keras_logits(model, inputs)
+
+  def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
+    """The figures of an artifact's logits (`verification.logit_figures`)."""
+    return verification.logit_figures(logits, reference_logits, labels)
+
+  def _output_failures(self, outputs: dict[str, np.ndarray]) -> list[str]:
+    """What is wrong with the named outputs of a serving signature (`verification.output_failures`)."""
+    return verification.output_failures(outputs, self.artifact.label_names)
 
   def _report_header(self, model: keras.Model, dataset_name: str, num_examples: int, available: int,
                      reference_logits: np.ndarray, labels: np.ndarray) -> dict:
@@ -170,33 +223,20 @@ class Exporter:
 
   def _export_saved_model(self, model, features, inputs, labels, reference_logits, errors, work_dir) -> list[dict]:
     """Writes the SavedModel beside its version directory, verifies every signature, publishes it if they pass."""
-    artifact = self.artifact
     staged = saved_model_export.staging_directory(self.model_root, self.version)
-    signatures = saved_model_export.signature_names(artifact.kind)
     try:
-      saved_model_export.write_serving_saved_model(
-          model, staged, kind=artifact.kind, feature_shape=artifact.feature_shape, label_names=artifact.label_names,
-          vocabulary_path=artifact.vocabulary_path, sequence_length=artifact.config.data.sequence_length)
-      size = saved_model_export.directory_size(staged)
-      loaded = tf.saved_model.load(staged)
-      if artifact.kind == "image":
-        raw = {"serving_default": inputs, "serving_bytes": _png_files(inputs)}
-      else:
-        raw = {"serving_default": features, "serving_token_ids": inputs}
-      results = []
-      for signature in signatures:
-        result = {"format": "saved_model", "mode": "float32", "signature": signature, "path": None,
-                  "size_bytes": size}
-        result.update(self._verify_signature(loaded.signatures[signature], raw[signature], labels,
-                                             reference_logits, errors, result))
-        results.append(result)
+      results = self._write_saved_model(model, staged, features, inputs, labels, reference_logits, errors)
     except Exception as error:  # pylint: disable=broad-except  (reported; the other artifacts go on)
       shutil.rmtree(staged, ignore_errors=True)
       return [_failed({"format": "saved_model", "mode": "float32", "signature": name, "path": None},
-                      f"export failed: {type(error).__name__}: {_first_line(error)}") for name in signatures]
+                      f"export failed: {type(error).__name__}: {_first_line(error)}")
+              for name in self._signature_names()]
     if all(result["passed"] for result in results):
       path = saved_model_export.publish(staged, self.model_root, self.version, self.overwrite)
       self.log(f"SavedModel version {self.version} published: {path}")
+      self.repository.update(self.name, set_labels=self.labels, remove_labels=self.remove_labels, keep=self.keep,
+                             protect=[self.version], base_path=self.serving_base_path, log=self.log)
+      self.log(f"TF Serving files updated: {self.repository.config_path}, {self.repository.batching_path}")
     else:
       # A version directory goes live in TF Serving as soon as it appears: keep a failed one out of its sight.
       path = saved_model_export.reject(staged, self.model_root, self.version)
@@ -205,23 +245,56 @@ class Exporter:
       result.update(path=os.path.abspath(path), version=self.version, published=result["passed"])
     return results
 
+  def _signature_names(self) -> tuple[str, ...]:
+    return saved_model_export.signature_names(self.artifact.kind)
+
+  def _write_saved_model(self, model, staged, features, inputs, labels, reference_logits, errors) -> list[dict]:
+    """Writes the serving SavedModel into `staged`, verifies each signature; when all pass, adds warmup requests."""
+    artifact = self.artifact
+    saved_model_export.write_serving_saved_model(
+        model, staged, kind=artifact.kind, feature_shape=artifact.feature_shape, label_names=artifact.label_names,
+        vocabulary_path=artifact.vocabulary_path, sequence_length=artifact.config.data.sequence_length)
+    size = saved_model_export.directory_size(staged)
+    loaded = tf.saved_model.load(staged)
+    if artifact.kind == "image":
+      raw = {"serving_default": inputs, "serving_bytes": _png_files(inputs)}
+    else:
+      raw = {"serving_default": features, "serving_token_ids": inputs}
+    results = []
+    for signature in self._signature_names():
+      result = {"format": "saved_model", "mode": "float32", "signature": signature, "path": None, "size_bytes": size}
+      result.update(self._verify_signature(loaded.signatures[signature], raw[signature], labels, reference_logits,
+                                           errors, result))
+      results.append(result)
+    if all(result["passed"] for result in results):
+      # Part of the version, so written before it is published: real test examples at every batch size the
+      # server's batching pads to.
+      batch_sizes = self.batching.warmup_batch_sizes()
+      logs = warmup_requests.warmup_requests(
+          self.name, {r["signature"]: {r["input"]: raw[r["signature"]][:max(batch_sizes)]} for r in results},
+          batch_sizes)
+      warmup_requests.write_warmup_requests(staged, logs)
+      for result in results:
+        result["warmup_requests"] = len(logs)
+    return results
+
   def _verify_signature(self, signature, raw_inputs, labels, reference_logits, errors, result) -> dict:
     name = next(iter(signature.structured_input_signature[1]))
     outputs = verification.run_signature(signature, name, raw_inputs)
-    failures = verification.output_failures(outputs, self.artifact.label_names)
-    figures = verification.logit_figures(outputs["logits"], reference_logits, labels) if not failures else {}
+    failures = self._output_failures(outputs)
+    figures = self._figures(outputs["logits"], reference_logits, labels) if not failures else {}
     if figures:
       failures += self.gates.check("float32", figures)
       errors[export_report.artifact_label(result)] = verification.per_example_errors(outputs["logits"],
                                                                                      reference_logits)
     return {**figures, "input": name, "outputs": sorted(outputs), "passed": not failures, "failures": failures}
 
-  def _calibration_inputs(self, dataset, preprocess) -> np.ndarray:
+  def _calibration_inputs(self) -> np.ndarray:
     """A fixed random sample of the training split, preprocessed as the model's inputs, as float32 or int32."""
-    features, _ = dataset.split_arrays("train")
+    features, _ = self._dataset.split_arrays("train")
     rng = np.random.default_rng(_CALIBRATION_SEED)
     chosen = np.sort(rng.choice(len(features), size=min(self.calibration_samples, len(features)), replace=False))
-    inputs = np.asarray(preprocess(features[chosen]))
+    inputs = np.asarray(self.artifact.preprocessor()(features[chosen]))
     return inputs.astype(np.float32 if self.artifact.kind == "image" else np.int32)
 
   def _export_tflite(self, model, calibration, inputs, labels, reference_logits, errors, work_dir,
@@ -303,7 +376,7 @@ class Exporter:
       return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
     os.replace(conversion.path, path)
     logits = runner.logits(inputs.astype(np.float32) if self.artifact.kind == "image" else inputs)
-    figures = {**verification.logit_figures(logits, reference_logits, labels), "size_bytes": result["size_bytes"]}
+    figures = {**self._figures(logits, reference_logits, labels), "size_bytes": result["size_bytes"]}
     failures = self.gates.check(mode.name, figures, float32_size=size_reference[0] if mode.quantized else None)
     result.update(figures, path=os.path.abspath(path), metadata_path=os.path.abspath(metadata_path),
                   milliseconds_per_example=round(1000 * runner.seconds_per_example, 4),

@@ -2,10 +2,15 @@ r"""Exports a trained model: a TF Serving SavedModel and TFLite files, each veri
 
   python tools/export.py --model_dir=runs/digits_cnn --export_dir=exports/digits_cnn
 
-Writes OUT/serving/<name>/<version>/ (SavedModel), OUT/tflite/<name>_<mode>.tflite with <name>_<mode>.json
-(metadata for the edge runtime), and OUT/report.json, report.md and PNG charts. Exits 1 when an artifact fails its
-verification gates (the report names the artifact and the figure). Only some modes, or looser gates:
+Writes OUT/serving/<name>/<version>/ (SavedModel with TF Serving warmup requests) with OUT/serving/models.config and
+batching_parameters.txt, OUT/tflite/<name>_<mode>.tflite with <name>_<mode>.json (metadata for the edge runtime), and
+OUT/report.json, report.md and PNG charts. Exits 1 when an artifact fails its verification gates (the report names the
+artifact and the figure). Only some modes, or looser gates:
   --modes=float32,full_int8 --int8_min_agreement=0.95
+A language model (--model=transformer_lm or lstm_lm) exports the same way: a next-token and a generate signature,
+next-token .tflite files, gated by perplexity (--int8_max_perplexity_ratio).
+Serving repository: keep only the 3 newest versions (and labelled ones), pin the label stable to version 2:
+  --keep=3 --label=stable=2        (tools/serving_repository.py moves labels without exporting)
 """
 
 import os
@@ -25,6 +30,13 @@ _CALIBRATION_SAMPLES = flags.DEFINE_integer("calibration_samples", 200,
                                             "Training examples the full_int8 converter calibrates on.")
 _VERSION = flags.DEFINE_integer("version", None, "Serving version (default: 1 + the largest existing one).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace an existing serving version.")
+_KEEP = flags.DEFINE_integer("keep", None, "Once published, keep only this many newest serving versions (and the "
+                             "labelled ones); default: keep all.")
+_LABEL = flags.DEFINE_multi_string("label", [], "Version label for models.config, NAME=VERSION, e.g. stable=3 "
+                                   "(repeat for several); other labels are kept.")
+_REMOVE_LABEL = flags.DEFINE_multi_string("remove_label", [], "Version label to drop from models.config.")
+_SERVING_BASE_PATH = flags.DEFINE_string("serving_base_path", None, "Where TF Serving sees OUT/serving (the docker -v "
+                                         "mount point); default: as in models.config, else /models.")
 _MAX_EXAMPLES = flags.DEFINE_integer("max_examples", None, "Verify on this many test examples (default: all).")
 _LSTM_GRAPH = flags.DEFINE_enum("lstm_graph", "fused", ["fused", "unrolled"],
                                 "LSTM in TFLite: the fused LSTM op, or unrolled over the sequence.")
@@ -34,9 +46,11 @@ _GATES = {
     "float32_min_agreement": "least top-1 agreement with Keras of float32 artifacts (default 1.0)",
     "float32_max_logit_error": "largest |logit - Keras logit| of float32 artifacts (default 1e-3)",
     "float16_min_agreement": "least top-1 agreement of float16 (default 0.995)",
-    "int8_min_agreement": "least top-1 agreement of the int8 modes (default 0.98 images, 0.97 text)",
+    "int8_min_agreement": "least top-1 agreement of the int8 modes (default 0.98 images, 0.97 text, 0 language "
+                          "models)",
     "int8_max_accuracy_drop": "largest accuracy loss of the int8 modes, a fraction (default 0.005 images, 0.01 text)",
-    "int8_max_size_ratio": "largest int8 size relative to the float32 .tflite (default 0.30)",
+    "int8_max_perplexity_ratio": "largest int8 perplexity of a language model relative to Keras' (default 1.05)",
+    "int8_max_size_ratio": "largest int8 size relative to the float32 .tflite (default 0.30; 0.35 language models)",
 }
 _GATE_FLAGS = {name: flags.DEFINE_float(name, None, f"Gate: {help_text}.") for name, help_text in _GATES.items()}
 
@@ -46,11 +60,14 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
+  from export.serving_repository import parse_labels  # pylint: disable=g-import-not-at-top
   gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
   with cli.user_errors_exit():
     exporter = Exporter(_MODEL_DIR.value, _EXPORT_DIR.value, modes=_MODES.value,
                         calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
-                        overwrite=_OVERWRITE.value, max_examples=_MAX_EXAMPLES.value, gates=gates,
+                        overwrite=_OVERWRITE.value, keep=_KEEP.value, labels=parse_labels(_LABEL.value),
+                        remove_labels=_REMOVE_LABEL.value, serving_base_path=_SERVING_BASE_PATH.value,
+                        max_examples=_MAX_EXAMPLES.value, gates=gates,
                         lstm_graph=_LSTM_GRAPH.value, num_threads=_NUM_THREADS.value)
     report = exporter.run()
   if not report["passed"]:

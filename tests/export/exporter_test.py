@@ -3,15 +3,19 @@
 import json
 import os
 
+from google.protobuf import text_format
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow_serving.config import model_server_config_pb2
 
 from edge import EdgeClassifier, ModelMetadata
 from export import exporter
 from export import saved_model_export
+from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from export.exporter import Exporter
+from export.serving_repository import ServingRepository
 from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
 from export.verification_gates import VerificationGates
 from tests.export.conftest import TEXT_EXAMPLES
@@ -89,6 +93,16 @@ def test_the_serving_model_reloads_with_named_outputs(digits_export):
   assert outputs["classes"].dtype == tf.string and outputs["class_ids"].dtype == tf.int64
 
 
+def test_the_serving_repository_files_are_written(digits_export):
+  export_dir, _ = digits_export
+  repository = ServingRepository(os.path.join(export_dir, "serving"))
+  with open(repository.config_path, encoding="utf-8") as f:
+    config = text_format.Parse(f.read(), model_server_config_pb2.ModelServerConfig())
+  assert [(c.name, c.base_path, c.model_platform) for c in config.model_config_list.config] == [
+      ("digits_cnn", "/models/digits_cnn", "tensorflow")]
+  assert repository.batching_parameters() == BatchingParameters()
+
+
 def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digits_export, tmp_path):
   export_dir, _ = digits_export
   fresh = str(tmp_path / "fresh")
@@ -98,6 +112,10 @@ def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digit
     Exporter(str(tmp_path), fresh)
   with pytest.raises(ExportError, match="Version 1 already exists.*--overwrite"):
     Exporter(digits_model_dir, export_dir, version=1)
+  with pytest.raises(ExportError, match=r"Label stable points at version 7 of digits_cnn.*version 2 is being exported"):
+    Exporter(digits_model_dir, export_dir, labels={"stable": 7})
+  with pytest.raises(ExportError, match="--keep=0"):
+    Exporter(digits_model_dir, fresh, keep=0)
   blocker = tmp_path / "a_file"
   blocker.write_text("not a directory")
   with pytest.raises(ExportError, match="Cannot write to --export_dir"):

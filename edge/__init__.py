@@ -1,10 +1,12 @@
-"""Edge runtime: runs exported `.tflite` classifiers with LiteRT, numpy and Pillow only (no TensorFlow, no Keras)."""
+"""Edge runtime: runs exported `.tflite` classifiers and language models with LiteRT, numpy and Pillow only (no
+TensorFlow, no Keras)."""
 
 from edge.edge_classifier import EdgeClassifier
 from edge.edge_error import EdgeError
+from edge.edge_language_model import EdgeLanguageModel
 from edge.image_loader import ImageLoader
-from edge.model_metadata import ImageInfo, ModelMetadata, TensorInfo, TextInfo
+from edge.model_metadata import ImageInfo, LanguageModelInfo, ModelMetadata, TensorInfo, TextInfo
 from edge.text_tokenizer import TextTokenizer
 
-__all__ = ["EdgeClassifier", "EdgeError", "ImageInfo", "ImageLoader", "ModelMetadata", "TensorInfo", "TextInfo",
-           "TextTokenizer"]
+__all__ = ["EdgeClassifier", "EdgeError", "EdgeLanguageModel", "ImageInfo", "ImageLoader", "LanguageModelInfo",
+           "ModelMetadata", "TensorInfo", "TextInfo", "TextTokenizer"]

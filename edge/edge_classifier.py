@@ -6,13 +6,12 @@ from collections.abc import Iterable
 import logging
 import os
 
-from ai_edge_litert.interpreter import Interpreter
 import numpy as np
 
 from edge.edge_error import EdgeError
 from edge.image_loader import ImageInput, ImageLoader
-from edge.model_metadata import ModelMetadata, TensorInfo
 from edge.text_tokenizer import OOV_ID, PADDING_ID, TextTokenizer
+from edge.tflite_model import TfliteModel
 
 # Largest batch given to a model that accepts any batch size: bounds the memory of one call.
 _MAX_BATCH = 256
@@ -35,36 +34,17 @@ class EdgeClassifier:
 
   def __init__(self, model_path: str | os.PathLike, metadata_path: str | os.PathLike | None = None,
                num_threads: int | None = None):
-    model_path = os.fspath(model_path)
-    if not os.path.isfile(model_path):
-      raise EdgeError(f"Model file {model_path} not found: give an exported .tflite file (the exporter writes "
-                      "OUT/tflite/NAME_MODE.tflite).")
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int)
-                                    or num_threads < 1):
-      raise EdgeError(f"num_threads must be an integer >= 1, got {num_threads!r}.")
-    metadata_path = os.fspath(metadata_path) if metadata_path is not None else ModelMetadata.path_for(model_path)
-    self.metadata = ModelMetadata.read(metadata_path)
-    try:
-      self._interpreter = Interpreter(model_path=model_path, num_threads=num_threads)
-      self._interpreter.allocate_tensors()
-    except (ValueError, RuntimeError) as error:
-      raise EdgeError(f"{model_path} is not a TFLite model this runtime can run ({str(error).strip()}): re-export "
-                      "or re-copy it (the file may be truncated), with TFLite builtin ops only.") from None
-    inputs, outputs = self._interpreter.get_input_details(), self._interpreter.get_output_details()
-    if len(inputs) != 1 or len(outputs) != 1:
-      raise EdgeError(f"{model_path} has {len(inputs)} inputs and {len(outputs)} outputs: a classifier has one of "
-                      "each.")
-    for role, details, expected in (("input", inputs[0], self.metadata.input),
-                                    ("output", outputs[0], self.metadata.output)):
-      difference = expected.mismatch(TensorInfo.from_details(details))
-      if difference:
-        raise EdgeError(f"{metadata_path} does not describe {model_path}: the {role}'s {difference} (metadata != "
-                        "model). Use the metadata exported with this model.")
-    self._input_index = inputs[0]["index"]
-    self._output_index = outputs[0]["index"]
+    model = TfliteModel(model_path, metadata_path, num_threads)
+    self.metadata = model.metadata
+    if self.metadata.task == "language_model":
+      raise EdgeError(f"{model_path} is a language model: generate text with it (tools/generate.py --tflite=..., "
+                      "edge.EdgeLanguageModel), it classifies nothing.")
+    self._interpreter = model.interpreter
+    self._input_index = model.input_details["index"]
+    self._output_index = model.output_details["index"]
     # A batch dimension of -1 in the signature means any batch size, after resize_tensor_input.
     self._fixed_batch = self.metadata.input.shape[0] if self.metadata.input.shape[0] > 0 else None
-    self._allocated_batch = int(inputs[0]["shape"][0])
+    self._allocated_batch = int(model.input_details["shape"][0])
     self.image_loader: ImageLoader | None = None
     self.tokenizer: TextTokenizer | None = None
     if self.metadata.image is not None:

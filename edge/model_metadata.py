@@ -21,6 +21,17 @@ writes it and the edge runtime reads it with this one class, so the format has a
   }
 
 The output tensor holds logits (scores before softmax); the edge runtime applies the softmax.
+
+A language model (task `language_model`, `edge.EdgeLanguageModel`) has no labels: its input is a window of
+`language_model.sequence_length` int32 token ids, its output the logits of the next token, one per token of
+`language_model.vocabulary` (the character vocabulary, embedded so that the `.tflite` file and its JSON are all the
+edge runtime needs):
+
+    "labels": [],
+    "input": {"name": "serving_default_token_ids:0", "dtype": "int32", "shape": [1, 128], ...},
+    "output": {"name": "StatefulPartitionedCall_1:0", "dtype": "float32", "shape": [1, 84], ...},
+    "image": null, "text": null,
+    "language_model": {"vocabulary": ["", "\ufffd", " ", "e", ...], "sequence_length": 128},
 """
 
 from __future__ import annotations
@@ -34,11 +45,12 @@ from typing import Any
 
 import numpy as np
 
+from edge.char_vocabulary import CharVocabulary
 from edge.edge_error import EdgeError
 from edge.text_tokenizer import OOV_TOKEN, PADDING_TOKEN, SPLIT_NAMES, STANDARDIZE_NAMES
 
 FORMAT_VERSION = 1
-TASKS = ("image_classification", "text_classification")
+TASKS = ("image_classification", "text_classification", "language_model")
 MODES = ("float32", "float16", "dynamic_int8", "full_int8")
 TENSOR_DTYPES = ("uint8", "int8", "int32", "float32")
 # Quantized integer tensors and the range of their stored values.
@@ -163,19 +175,38 @@ class TextInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class LanguageModelInfo:
+  """How a language model reads text (`CharVocabulary`) and how far back it looks.
+
+  Attributes:
+    vocabulary: the character vocabulary's tokens, index = token id: `""` (padding) at 0, `"\ufffd"` (unknown) at 1,
+      then one character each.
+    sequence_length: the context window: the model reads the last this many tokens, right-padded with id 0.
+  """
+
+  vocabulary: tuple[str, ...]
+  sequence_length: int
+
+  def __post_init__(self):
+    _set_tuple(self, "vocabulary")
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelMetadata:
   """Everything the edge runtime needs to feed a `.tflite` model and read its answer. Validated on construction.
 
   Attributes:
     model_name: name of the exported model (`NAME` in `NAME_MODE.tflite`).
     architecture: model family (`cnn`, `lstm`, `transformer`, ...).
-    task: `image_classification` or `text_classification`.
+    task: `image_classification`, `text_classification` or `language_model`.
     mode: converter mode: `float32`, `float16`, `dynamic_int8` or `full_int8`.
-    labels: class names; output `i` is `labels[i]`.
+    labels: class names; output `i` is `labels[i]` (empty for a language model).
     input: the model's single input tensor.
-    output: the model's single output tensor (logits, `(batch, len(labels))`).
+    output: the model's single output tensor (logits, `(batch, len(labels))`; a language model's
+      `(batch, len(language_model.vocabulary))`).
     image: image shaping; set exactly when `task` is `image_classification`.
     text: tokenization; set exactly when `task` is `text_classification`.
+    language_model: vocabulary and context window; set exactly when `task` is `language_model`.
     source: where the Keras model came from (free-form, JSON-serializable).
     verification: figures measured when the file was exported (free-form, JSON-serializable).
     format_version: version of this format; a reader refuses versions it does not know.
@@ -190,6 +221,7 @@ class ModelMetadata:
   output: TensorInfo
   image: ImageInfo | None = None
   text: TextInfo | None = None
+  language_model: LanguageModelInfo | None = None
   source: dict[str, Any] = dataclasses.field(default_factory=dict)
   verification: dict[str, Any] = dataclasses.field(default_factory=dict)
   format_version: int = FORMAT_VERSION
@@ -239,7 +271,8 @@ class ModelMetadata:
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
       raise EdgeError(f"Metadata format_version {version} is newer than this runtime reads ({FORMAT_VERSION}): "
                       "upgrade the edge runtime, or re-export the model with this version of the project.")
-    for name, kind in (("input", TensorInfo), ("output", TensorInfo), ("image", ImageInfo), ("text", TextInfo)):
+    for name, kind in (("input", TensorInfo), ("output", TensorInfo), ("image", ImageInfo), ("text", TextInfo),
+                       ("language_model", LanguageModelInfo)):
       if fields.get(name) is not None:
         fields[name] = kind(**_fields_of(kind, fields[name], name))
     return cls(**fields)
@@ -278,22 +311,47 @@ class ModelMetadata:
              "a non-empty string")
     _check(self.task in TASKS, "task", self.task, f"one of {', '.join(TASKS)}")
     _check(self.mode in MODES, "mode", self.mode, f"one of {', '.join(MODES)}")
-    _check(isinstance(self.labels, tuple) and self.labels and all(isinstance(l, str) and l for l in self.labels),
-           "labels", self.labels, "a non-empty list of non-empty strings")
-    _check(len(set(self.labels)) == len(self.labels), "labels", self.labels, "distinct class names")
     for name in ("source", "verification"):
       _check(isinstance(getattr(self, name), dict) and _is_json(getattr(self, name)), name, getattr(self, name),
              "a JSON object")
     _validate_tensor(self.input, "input")
     _validate_tensor(self.output, "output")
-    _check(len(self.output.shape) == 2 and self.output.shape[1] == len(self.labels), "output.shape",
-           self.output.shape, f"[batch, {len(self.labels)}] (one logit per label)")
     _check(self.output.dtype in ("float32", "int8", "uint8"), "output.dtype", self.output.dtype,
            "float32, int8 or uint8")
+    if self.task == "language_model":
+      self._validate_language_model()
+      return
+    _check(isinstance(self.labels, tuple) and self.labels and all(isinstance(l, str) and l for l in self.labels),
+           "labels", self.labels, "a non-empty list of non-empty strings")
+    _check(len(set(self.labels)) == len(self.labels), "labels", self.labels, "distinct class names")
+    _check(len(self.output.shape) == 2 and self.output.shape[1] == len(self.labels), "output.shape",
+           self.output.shape, f"[batch, {len(self.labels)}] (one logit per label)")
+    _check(self.language_model is None, "language_model", self.language_model, "null for a classifier")
     if self.task == "image_classification":
       self._validate_image()
     else:
       self._validate_text()
+
+  def _validate_language_model(self) -> None:
+    info = self.language_model
+    _check(self.image is None, "image", self.image, "null for a language model")
+    _check(self.text is None, "text", self.text, "null for a language model")
+    _check(self.labels == (), "labels", self.labels, "an empty list for a language model (its outputs are tokens)")
+    _check(isinstance(info, LanguageModelInfo), "language_model", info,
+           "vocabulary and sequence_length for a language model")
+    _check(isinstance(info.vocabulary, tuple), "language_model.vocabulary", info.vocabulary, "a list of tokens")
+    try:
+      CharVocabulary(info.vocabulary)
+    except EdgeError as error:
+      raise EdgeError(f"Invalid metadata field language_model.vocabulary: {error}") from None
+    _check(_is_int(info.sequence_length) and info.sequence_length >= 1, "language_model.sequence_length",
+           info.sequence_length, "an integer >= 1")
+    _check(len(self.input.shape) == 2 and self.input.shape[1] == info.sequence_length, "input.shape",
+           self.input.shape, f"[batch, {info.sequence_length}] (language_model.sequence_length)")
+    _check(self.input.dtype == "int32" and not self.input.quantized, "input.dtype", self.input.dtype,
+           "int32 token ids, not quantized")
+    _check(len(self.output.shape) == 2 and self.output.shape[1] == len(info.vocabulary), "output.shape",
+           self.output.shape, f"[batch, {len(info.vocabulary)}] (one logit per token of the vocabulary)")
 
   def _validate_image(self) -> None:
     image = self.image

@@ -9,6 +9,12 @@ Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `t
   tflite_modes        the table of TFLite modes (`MODES`) and their converter settings
   tflite_conversion   conversion SavedModel, and one converter subprocess per mode
   lstm_graph          fused (or unrolled) LSTM graphs for the converter
+  language_model_exporter     the exporter of language models (`Exporter` hands them over)
+  language_model_saved_model  their serving signatures: next token, and generation in the graph
+  graph_text_generator        the generation loop as a TensorFlow graph
+  next_token_graph            a language model as a next-token function, for serving and the converter
+  next_token_verification     test windows and figures (perplexity, agreement) of language models
+  transformer_graph           attention masking for the converter that full-integer quantization survives
   tflite_ops          ops, versions and Flex/custom ops of a `.tflite` file
   verification        runs artifacts and measures them against Keras
   verification_gates  the per-mode thresholds

@@ -1,4 +1,4 @@
-"""TFLite-friendly forward passes of an `LstmClassifier`: fused `UNIDIRECTIONAL_SEQUENCE_LSTM` ops, or unrolled.
+"""TFLite-friendly forward passes of the LSTM models: fused `UNIDIRECTIONAL_SEQUENCE_LSTM` ops, or unrolled.
 
 Keras 3's LSTM is a `tf.while_loop` that the converter leaves as a `WHILE` loop (and whose full-integer calibration
 crashed here). TFLite's converter fuses a function into its `UNIDIRECTIONAL_SEQUENCE_LSTM` op when the function
@@ -16,6 +16,10 @@ The fused op keeps its state in variable tensors that carry over from one `invok
 call `Interpreter.reset_all_variables()` before each input (`TfliteOps.variable_tensors` counts such tensors).
 
 `unrolled_copy` is the fallback: the same model with `unroll=True` (a chain of builtin ops per time step).
+
+`fused_lstm_lm_logits` does the same for an `LstmLm`: its stacked LSTMs become fused ops returning every step's
+output, and the logits of every position come out as from the Keras model (a language model reads left to right, so
+right padding never changes the positions before it).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfmodels.models.lstm_classifier import LstmClassifier
+from tfmodels.models.lstm_lm import LstmLm
 
 LSTM_GRAPHS = ("fused", "unrolled")
 
@@ -45,22 +50,35 @@ def unrolled_copy(model: LstmClassifier) -> LstmClassifier:
   return copy
 
 
+def fused_lstm_lm_logits(model: LstmLm, token_ids: tf.Tensor) -> tf.Tensor:
+  """The logits of `model` at every position of int32 `token_ids` `(batch, sequence_length)` (static shape), through
+  fused LSTMs: `(batch, sequence_length, vocab_size)`, as `model(token_ids)` (dropout is off at inference)."""
+  x = model.embedding(token_ids)  # (batch, seq, embedding_dim)
+  for lstm in model.lstms:
+    x = _fused_sequence(lstm, x)  # (batch, seq, lstm_units)
+  return model.logits(x)  # (batch, seq, vocab_size)
+
+
 def _last_output(model: LstmClassifier, layer, token_ids: tf.Tensor, lengths: tf.Tensor) -> tf.Tensor:
   """The output of one LSTM direction after the last real token: `(batch, units)`."""
+  if layer.go_backwards:
+    token_ids = tf.reverse_sequence(token_ids, lengths, seq_axis=1, batch_axis=0)
+  outputs = _fused_sequence(layer, model.embedding(token_ids))  # (batch, seq, units)
+  last = tf.gather(outputs, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)  # (batch, units)
+  return last * tf.cast(lengths > 0, last.dtype)[:, None]
+
+
+def _fused_sequence(layer, inputs: tf.Tensor) -> tf.Tensor:
+  """The outputs of a (forward) Keras LSTM at every step of `inputs` `(batch, seq, width)`: `(batch, seq, units)`."""
   cell = layer.cell
   if cell.activation.__name__ != "tanh" or cell.recurrent_activation.__name__ != "sigmoid" or not cell.use_bias:
     raise ValueError("The fused TFLite LSTM computes tanh/sigmoid gates with a bias; this LSTM differs. Export it "
                      "with --lstm_graph=unrolled.")
-  if layer.go_backwards:
-    token_ids = tf.reverse_sequence(token_ids, lengths, seq_axis=1, batch_axis=0)
-  inputs = model.embedding(token_ids)  # (batch, seq, embedding_dim)
   batch, steps, width = inputs.shape
   zeros = tf.zeros((batch, cell.units), inputs.dtype)
   lstm = _standard_lstm(batch, steps, width, cell.units)
-  _, outputs, _, _, _ = lstm(inputs, zeros, zeros, cell.kernel.value, cell.recurrent_kernel.value,
-                             cell.bias.value)  # outputs: (batch, seq, units)
-  last = tf.gather(outputs, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)  # (batch, units)
-  return last * tf.cast(lengths > 0, last.dtype)[:, None]
+  _, outputs, _, _, _ = lstm(inputs, zeros, zeros, cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value)
+  return outputs
 
 
 def _standard_lstm(batch: int, steps: int, width: int, units: int):

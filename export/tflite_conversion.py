@@ -118,7 +118,26 @@ def convert(saved_model: str, mode_name: str, kind: str, representative_path: st
   mode = MODES[mode_name]
   mode.configure(converter, kind, representative_dataset)
   content = converter.convert()
-  return widen_lstm_cell_state(content) if mode.integer_only else content
+  return widen_lstm_cell_state(content) if mode.integer_only else remove_lstm_cell_clip(content)
+
+
+def remove_lstm_cell_clip(content: bytes) -> bytes:
+  """Takes the cell clip off every fused LSTM of a float model, so that it computes what the Keras LSTM computes.
+
+  The converter gives each fused LSTM a cell clip of 10, which Keras' LSTM does not have. A trained LSTM's cell
+  state goes beyond it (up to 27.6 in a small character model, which then missed Keras' logits by 0.05), and the
+  float kernels would clip it. The integer kernels keep the clip: their int16 cell state needs a bounded range
+  (`widen_lstm_cell_state`).
+  """
+  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
+
+  model = flatbuffer_utils.read_model_from_bytearray(content)
+  changed = False
+  for _, op in fused_lstm_ops(model):
+    if op.builtinOptions.cellClip > 0:
+      op.builtinOptions.cellClip = 0.0
+      changed = True
+  return flatbuffer_utils.convert_object_to_bytearray(model) if changed else content
 
 
 def widen_lstm_cell_state(content: bytes) -> bytes:
@@ -135,21 +154,30 @@ def widen_lstm_cell_state(content: bytes) -> bytes:
   from ai_edge_litert import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
 
   model = flatbuffer_utils.read_model_from_bytearray(content)
-  lstm = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
   changed = False
+  for subgraph, op in fused_lstm_ops(model):
+    if op.builtinOptions.cellClip <= 0:
+      continue
+    cell_state = subgraph.tensors[op.inputs[_LSTM_CELL_STATE_INPUT]]
+    if cell_state.type != schema.TensorType.INT16 or len(cell_state.quantization.scale) != 1:
+      continue
+    scale = 2.0 ** (math.ceil(math.log2(op.builtinOptions.cellClip)) - 15)
+    if cell_state.quantization.scale[0] < scale:
+      cell_state.quantization.scale = [scale]
+      changed = True
+  return flatbuffer_utils.convert_object_to_bytearray(model) if changed else content
+
+
+def fused_lstm_ops(model):
+  """(subgraph, operator) of every `UNIDIRECTIONAL_SEQUENCE_LSTM` of a flatbuffer model object."""
+  from ai_edge_litert import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+
+  lstm = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
   for subgraph in model.subgraphs:
     for op in subgraph.operators:
       code = model.operatorCodes[op.opcodeIndex]
-      if max(code.builtinCode, code.deprecatedBuiltinCode) != lstm or op.builtinOptions.cellClip <= 0:
-        continue
-      cell_state = subgraph.tensors[op.inputs[_LSTM_CELL_STATE_INPUT]]
-      if cell_state.type != schema.TensorType.INT16 or len(cell_state.quantization.scale) != 1:
-        continue
-      scale = 2.0 ** (math.ceil(math.log2(op.builtinOptions.cellClip)) - 15)
-      if cell_state.quantization.scale[0] < scale:
-        cell_state.quantization.scale = [scale]
-        changed = True
-  return flatbuffer_utils.convert_object_to_bytearray(model) if changed else content
+      if max(code.builtinCode, code.deprecatedBuiltinCode) == lstm:
+        yield subgraph, op
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-# Default gates that depend on the kind of model: image (cnn) or text.
-_INT8_MIN_AGREEMENT = {"image": 0.98, "text": 0.97}
+# Default gates that depend on the kind of model: image (cnn), text (classifiers) or corpus (language models).
+# A language model's int8 files are held to their perplexity instead: the top-1 next character flips between
+# near-equal candidates without changing the distribution (measured: 0.83 agreement at +3 % perplexity for a full-int8
+# transformer), so agreement is reported, not gated. A transformer keeps its position table (sequence_length x width)
+# in float32, 8 % of its int8 file (measured: size ratio 0.306 for a 128 x 128 window of novels_transformer_lm).
+_INT8_MIN_AGREEMENT = {"image": 0.98, "text": 0.97, "corpus": 0.0}
 _INT8_MAX_ACCURACY_DROP = {"image": 0.005, "text": 0.010}
+_INT8_MAX_SIZE_RATIO = {"image": 0.30, "text": 0.30, "corpus": 0.35}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,15 +21,19 @@ class VerificationGates:
   float32 artifacts (the SavedModel signatures and the float32 `.tflite`) must agree with Keras everywhere and stay
   within `float32_max_logit_error`; float16 must agree on `float16_min_agreement` of the examples; the int8 modes
   (`dynamic_int8`, `full_int8`) must agree on `int8_min_agreement`, lose at most `int8_max_accuracy_drop` of
-  accuracy, and be at most `int8_max_size_ratio` times the size of the float32 `.tflite`.
+  accuracy (a language model: raise its perplexity at most `int8_max_perplexity_ratio` times), and be at most
+  `int8_max_size_ratio` times the size of the float32 `.tflite`. A language model's figures are those of its next
+  token (`next_token_verification`).
 
   Attributes:
     float32_min_agreement: least top-1 agreement with Keras of float32 artifacts.
     float32_max_logit_error: largest absolute logit difference from Keras allowed in float32 artifacts.
     float16_min_agreement: least top-1 agreement of the float16 `.tflite`.
-    int8_min_agreement: least top-1 agreement of the int8 `.tflite` files (None: 0.98 image, 0.97 text).
-    int8_max_accuracy_drop: largest test-accuracy loss against Keras (None: 0.005 image, 0.010 text).
-    int8_max_size_ratio: largest size of an int8 `.tflite` relative to the float32 one.
+    int8_min_agreement: least top-1 agreement of the int8 `.tflite` files (None: 0.98 image, 0.97 text, 0 corpus).
+    int8_max_accuracy_drop: largest test-accuracy loss against Keras of a classifier (None: 0.005 image, 0.010 text).
+    int8_max_perplexity_ratio: largest test perplexity of a language model's int8 `.tflite` relative to Keras'.
+    int8_max_size_ratio: largest size of an int8 `.tflite` relative to the float32 one (None: 0.30 image and text,
+      0.35 corpus).
   """
 
   float32_min_agreement: float = 1.0
@@ -32,22 +41,26 @@ class VerificationGates:
   float16_min_agreement: float = 0.995
   int8_min_agreement: float | None = None
   int8_max_accuracy_drop: float | None = None
-  int8_max_size_ratio: float = 0.30
+  int8_max_perplexity_ratio: float = 1.05
+  int8_max_size_ratio: float | None = None
 
   def for_kind(self, kind: str) -> "VerificationGates":
-    """Returns these gates with the kind-dependent defaults (`image` or `text`) filled in."""
+    """Returns these gates with the kind-dependent defaults (`image`, `text` or `corpus`) filled in."""
     return dataclasses.replace(
         self,
         int8_min_agreement=_INT8_MIN_AGREEMENT[kind] if self.int8_min_agreement is None else self.int8_min_agreement,
-        int8_max_accuracy_drop=(_INT8_MAX_ACCURACY_DROP[kind] if self.int8_max_accuracy_drop is None
-                                else self.int8_max_accuracy_drop))
+        int8_max_accuracy_drop=(_INT8_MAX_ACCURACY_DROP.get(kind) if self.int8_max_accuracy_drop is None
+                                else self.int8_max_accuracy_drop),
+        int8_max_size_ratio=(_INT8_MAX_SIZE_RATIO[kind] if self.int8_max_size_ratio is None
+                             else self.int8_max_size_ratio))
 
   def check(self, mode: str, figures: dict, float32_size: int | None = None) -> list[str]:
     """Returns the failed gates of one artifact, each naming the figure, its value and the gate.
 
     Args:
       mode: `float32`, `float16`, `dynamic_int8` or `full_int8` (SavedModel signatures are `float32`).
-      figures: `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and `size_bytes`.
+      figures: `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and `size_bytes`; a
+        language model's also `perplexity_ratio`, which replaces the accuracy drop.
       float32_size: size of the float32 `.tflite`, the reference of the int8 size gate (None: not checked).
     """
     failures = []
@@ -67,7 +80,10 @@ class VerificationGates:
       at_least("top1_agreement", figures["top1_agreement"], self.float16_min_agreement)
     else:
       at_least("top1_agreement", figures["top1_agreement"], self.int8_min_agreement)
-      at_most("accuracy_drop", figures["reference_accuracy"] - figures["accuracy"], self.int8_max_accuracy_drop)
+      if "perplexity_ratio" in figures:
+        at_most("perplexity_ratio", figures["perplexity_ratio"], self.int8_max_perplexity_ratio)
+      else:
+        at_most("accuracy_drop", figures["reference_accuracy"] - figures["accuracy"], self.int8_max_accuracy_drop)
       if float32_size:
         at_most("size_ratio", figures["size_bytes"] / float32_size, self.int8_max_size_ratio)
     return failures

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from edge import EdgeError, ImageInfo, ModelMetadata, TensorInfo, TextInfo
+from edge import EdgeError, ImageInfo, LanguageModelInfo, ModelMetadata, TensorInfo, TextInfo
 
 
 def _image_metadata(**changes) -> ModelMetadata:
@@ -158,3 +158,42 @@ def test_tensor_quantize_round_trip_and_rounding():
   np.testing.assert_allclose(tensor.dequantize(stored), [0.5, -0.5, 65.0, -62.5])
   plain = TensorInfo(name="y", dtype="float32", shape=(1, 4), scale=None, zero_point=None)
   assert plain.quantize(np.array([1, 2, 3, 4])).dtype == np.float32
+
+
+def _language_model_metadata(**changes) -> ModelMetadata:
+  values = dict(
+      model_name="novels_lstm_lm", architecture="lstm_lm", task="language_model", mode="full_int8", labels=(),
+      input=TensorInfo("serving_default_token_ids:0", "int32", (1, 8)),
+      output=TensorInfo("StatefulPartitionedCall:0", "int8", (1, 5), scale=0.06, zero_point=-10),
+      language_model=LanguageModelInfo(vocabulary=("", "\ufffd", " ", "e", "\n"), sequence_length=8))
+  values.update(changes)
+  return ModelMetadata(**values)
+
+
+def test_language_model_round_trip_keeps_the_vocabulary():
+  metadata = _language_model_metadata()
+  values = json.loads(metadata.to_json())
+  assert values["language_model"] == {"vocabulary": ["", "\ufffd", " ", "e", "\n"], "sequence_length": 8}
+  assert ModelMetadata.from_json(metadata.to_json()) == metadata
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(labels=("a",)), "labels"),
+    (dict(language_model=None), "language_model=None"),
+    (dict(language_model=LanguageModelInfo(("", "[UNK]", "e"), 8)), "language_model.vocabulary"),
+    (dict(language_model=LanguageModelInfo(("", "\ufffd", "ee"), 8)), "single character"),
+    (dict(language_model=LanguageModelInfo(("", "\ufffd", " ", "e", "\n"), 0)), "language_model.sequence_length"),
+    (dict(input=TensorInfo("x", "int32", (1, 9))), "input.shape"),
+    (dict(input=TensorInfo("x", "int8", (1, 8), scale=1.0, zero_point=0)), "input.dtype"),
+    (dict(output=TensorInfo("x", "float32", (1, 6))), "output.shape"),
+    (dict(text=TextInfo(("", "[UNK]"), 8)), "text"),
+])
+def test_invalid_language_model_metadata_names_the_field(changes, message):
+  with pytest.raises(EdgeError, match="Invalid metadata field") as error:
+    _language_model_metadata(**changes)
+  assert message in str(error.value)
+
+
+def test_a_classifier_has_no_language_model_field():
+  with pytest.raises(EdgeError, match="language_model"):
+    _text_metadata(language_model=LanguageModelInfo(("", "\ufffd"), 4))

@@ -43,3 +43,13 @@ def test_float16_ignores_the_logit_error_and_text_is_looser():
   figures = {**_GOOD, "top1_agreement": 0.975, "accuracy": 0.942}
   assert VerificationGates().for_kind("text").check("full_int8", figures, float32_size=1000) == []
   assert len(VerificationGates().for_kind("image").check("full_int8", figures, float32_size=1000)) == 2
+
+
+def test_language_models_are_held_to_perplexity_and_their_own_size_ratio():
+  gates = VerificationGates().for_kind("corpus")
+  assert (gates.int8_min_agreement, gates.int8_max_perplexity_ratio, gates.int8_max_size_ratio) == (0.0, 1.05, 0.35)
+  figures = {**_GOOD, "top1_agreement": 0.8, "accuracy": 0.1, "perplexity_ratio": 1.04, "size_bytes": 340}
+  assert gates.check("full_int8", figures, float32_size=1000) == []
+  failures = gates.check("dynamic_int8", {**figures, "perplexity_ratio": 1.06}, float32_size=1000)
+  assert failures == ["perplexity_ratio 1.06 > 1.05 (gate for dynamic_int8)"]
+  assert VerificationGates().for_kind("image").int8_max_size_ratio == 0.30

@@ -1,10 +1,6 @@
 """Tests of tools/predict.py, run as a user runs it, in a Python where TensorFlow and Keras cannot be imported."""
 
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
@@ -12,31 +8,7 @@ import pytest
 
 from edge import EdgeClassifier
 from tests.edge.conftest import build_digits_models, build_sentiment_models
-
-_REPO = pathlib.Path(__file__).resolve().parents[2]
-# Runs `argv[1:]` as a script after making every import of TensorFlow or Keras fail, as on a device with only
-# requirements-edge.txt installed.
-_WITHOUT_TENSORFLOW = """
-import importlib.abc
-import runpy
-import sys
-
-class _Blocker(importlib.abc.MetaPathFinder):
-  def find_spec(self, name, path=None, target=None):
-    if name.partition(".")[0] in ("tensorflow", "keras", "tf_keras", "tensorflow_datasets"):
-      raise ImportError(f"{name} cannot be imported on the edge")
-    return None
-
-sys.meta_path.insert(0, _Blocker())
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-
-def _run(*arguments: str) -> subprocess.CompletedProcess:
-  environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-  return subprocess.run([sys.executable, "-c", _WITHOUT_TENSORFLOW, *arguments], cwd=_REPO, env=environment,
-                        capture_output=True, text=True, timeout=120, check=False)
+from tests.testing.without_tensorflow import run_without_tensorflow
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +34,13 @@ def digit_files(digits, tmp_path_factory):
 def test_the_blocker_blocks_tensorflow(tmp_path):
   script = tmp_path / "uses_tensorflow.py"
   script.write_text("import tensorflow\n")
-  result = _run(str(script))
+  result = run_without_tensorflow(str(script))
   assert result.returncode != 0 and "cannot be imported on the edge" in result.stderr
 
 
 def test_images_print_their_labels_without_tensorflow(digits, digit_files):
-  result = _run("tools/predict.py", f"--model={digits.tflite['full_int8']}", "--top_k=2", *digit_files)
+  result = run_without_tensorflow("tools/predict.py", f"--model={digits.tflite['full_int8']}", "--top_k=2",
+                                  *digit_files)
   assert result.returncode == 0, result.stderr
   lines = result.stdout.strip().splitlines()
   expected = EdgeClassifier(digits.tflite["full_int8"]).classify_images(digit_files, top_k=2)
@@ -77,8 +50,8 @@ def test_images_print_their_labels_without_tensorflow(digits, digit_files):
 
 
 def test_texts_as_json_without_tensorflow(sentiment):
-  result = _run("tools/predict.py", f"--model={sentiment.tflite['float32']}", "--json", "--num_threads=1",
-                "--text=A superb and moving film", "--text=dull, boring plot")
+  result = run_without_tensorflow("tools/predict.py", f"--model={sentiment.tflite['float32']}", "--json",
+                                  "--num_threads=1", "--text=A superb and moving film", "--text=dull, boring plot")
   assert result.returncode == 0, result.stderr
   answers = json.loads(result.stdout)
   assert [answer["input"] for answer in answers] == ["A superb and moving film", "dull, boring plot"]
@@ -94,7 +67,7 @@ def test_texts_as_json_without_tensorflow(sentiment):
 ])
 def test_user_errors_print_a_message_and_exit_1(sentiment, arguments, message):
   arguments = [a.format(sentiment=sentiment.tflite["float32"]) for a in arguments]
-  result = _run("tools/predict.py", *arguments)
+  result = run_without_tensorflow("tools/predict.py", *arguments)
   assert result.returncode == 1
   assert message in result.stderr
   assert "Traceback" not in result.stderr
@@ -102,6 +75,6 @@ def test_user_errors_print_a_message_and_exit_1(sentiment, arguments, message):
 
 @pytest.mark.parametrize("inputs", [(), ("digit.png", "--text=a film")])
 def test_images_or_texts_are_required(sentiment, inputs):
-  result = _run("tools/predict.py", f"--model={sentiment.tflite['float32']}", *inputs)
+  result = run_without_tensorflow("tools/predict.py", f"--model={sentiment.tflite['float32']}", *inputs)
   assert result.returncode == 1
   assert "Give image paths as arguments or texts with --text" in result.stderr

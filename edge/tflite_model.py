@@ -1,0 +1,59 @@
+"""An exported `.tflite` file loaded into LiteRT together with its metadata, each checked against the other."""
+
+from __future__ import annotations
+
+import os
+
+from ai_edge_litert.interpreter import Interpreter
+
+from edge.edge_error import EdgeError
+from edge.model_metadata import ModelMetadata, TensorInfo
+
+
+class TfliteModel:
+  """Loads a `.tflite` file and its metadata, and checks that the metadata describes the file's tensors.
+
+  Args:
+    model_path: the `.tflite` file.
+    metadata_path: its metadata; default: `NAME_MODE.json` beside `NAME_MODE.tflite`.
+    num_threads: CPU threads for the interpreter; default: LiteRT's choice.
+
+  Attributes:
+    metadata: the metadata, validated.
+    interpreter: the LiteRT interpreter, tensors allocated.
+    input_details: the interpreter's details of the single input tensor.
+    output_details: the interpreter's details of the single output tensor.
+
+  Raises:
+    EdgeError: a file is missing or unusable, or the metadata does not describe the model.
+  """
+
+  def __init__(self, model_path: str | os.PathLike, metadata_path: str | os.PathLike | None = None,
+               num_threads: int | None = None):
+    model_path = os.fspath(model_path)
+    if not os.path.isfile(model_path):
+      raise EdgeError(f"Model file {model_path} not found: give an exported .tflite file (the exporter writes "
+                      "OUT/tflite/NAME_MODE.tflite).")
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int)
+                                    or num_threads < 1):
+      raise EdgeError(f"num_threads must be an integer >= 1, got {num_threads!r}.")
+    metadata_path = os.fspath(metadata_path) if metadata_path is not None else ModelMetadata.path_for(model_path)
+    self.metadata = ModelMetadata.read(metadata_path)
+    try:
+      self.interpreter = Interpreter(model_path=model_path, num_threads=num_threads)
+      self.interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+      raise EdgeError(f"{model_path} is not a TFLite model this runtime can run ({str(error).strip()}): re-export "
+                      "or re-copy it (the file may be truncated), with TFLite builtin ops only.") from None
+    inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+    if len(inputs) != 1 or len(outputs) != 1:
+      raise EdgeError(f"{model_path} has {len(inputs)} inputs and {len(outputs)} outputs: an exported model has one "
+                      "of each.")
+    for role, details, expected in (("input", inputs[0], self.metadata.input),
+                                    ("output", outputs[0], self.metadata.output)):
+      difference = expected.mismatch(TensorInfo.from_details(details))
+      if difference:
+        raise EdgeError(f"{metadata_path} does not describe {model_path}: the {role}'s {difference} (metadata != "
+                        "model). Use the metadata exported with this model.")
+    self.input_details = inputs[0]
+    self.output_details = outputs[0]

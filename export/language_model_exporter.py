@@ -1,0 +1,212 @@
+"""Exports a trained language model: what `Exporter` does for classifiers, with next-token artifacts.
+
+`Exporter(model_dir, ...)` hands a language-model directory (`--model=transformer_lm` or `lstm_lm`) to this class,
+so `tools/export.py` exports both alike, into the same layout:
+
+  OUT/serving/<name>/<version>/     SavedModel with `serving_default` (next token) and `generate` (prompt in, text
+                                    out, the loop in the graph): `language_model_saved_model`; warmup requests for both
+  OUT/tflite/<name>_<mode>.tflite   next-token model: int32 token ids `(1, sequence_length)` in (a right-padded
+                                    window), logits `(1, vocab_size)` of the token after its last real one out (int8
+                                    in `full_int8`, dequantized with the metadata); an `LstmLm` as fused LSTM ops
+  OUT/tflite/<name>_<mode>.json     its metadata, the character vocabulary included (`edge.EdgeLanguageModel`)
+  OUT/report.json, report.md, perplexity_size_per_mode.png, logit_error_histogram.png
+
+Verification (`next_token_verification`): every artifact's next-token logits on test windows cut to lengths
+1..sequence_length, against Keras': the float32 gates on the SavedModel's `serving_default` and the float32 file,
+top-1 agreement for float16, perplexity and size for the int8 modes (`VerificationGates`). The `generate` signature
+must give Keras' greedy text (`KerasNextToken` in `TextGenerator`) for prompts taken from the test text, long
+enough to slide the window.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from edge.char_vocabulary import UNKNOWN
+from edge.model_metadata import LanguageModelInfo, ModelMetadata
+from edge.text_generator import TextGenerator
+from export import language_model_saved_model
+from export import next_token_verification
+from export import saved_model_export
+from export import verification
+from export import warmup_requests
+from export.export_error import ExportError
+from export.exporter import Exporter
+from export.next_token_graph import tflite_position_logits, next_token_logits
+from export.tflite_modes import TfliteMode
+from tfmodels import data as data_lib
+from tfmodels.data.lm_windows import make_windows
+from tfmodels.generation.keras_next_token import KerasNextToken
+
+_CALIBRATION_SEED = 0
+_KERAS_BATCH = 256
+# The generate signature is checked on this many test prompts, the longest 1.5 windows long.
+_GENERATION_PROMPTS = 3
+# Warmup requests ask for this many tokens: enough to run the loop, short enough for a quick model load.
+_WARMUP_TOKENS = 4
+
+
+class LanguageModelExporter(Exporter):
+  """Exports, verifies and reports one trained language-model directory (see the module docstring).
+
+  Takes `Exporter`'s arguments; `max_examples` caps the test windows (spread evenly over the test split),
+  `calibration_samples` the training windows `full_int8` calibrates on. An `LstmLm` always goes into TFLite as
+  fused LSTM ops (`lstm_graph="fused"`).
+  """
+
+  figure_names = Exporter.figure_names + ("perplexity", "reference_perplexity", "perplexity_ratio")
+
+  def __init__(self, model_dir: str, export_dir: str, *, lstm_graph: str = "fused", **kwargs):
+    super().__init__(model_dir, export_dir, lstm_graph=lstm_graph, **kwargs)
+    if self.artifact.model_name == "lstm_lm":
+      if lstm_graph != "fused":
+        raise ExportError(f"--lstm_graph={lstm_graph} is for the LSTM classifier: a language model's LSTMs go into "
+                          "TFLite as fused LSTM ops. Leave --lstm_graph out.")
+      self.lstm_graph = "fused"
+    self.vocabulary = self.artifact.char_vocabulary()
+    self.sequence_length = self.artifact.config.data.sequence_length
+
+  @functools.cached_property
+  def _corpus(self):
+    return data_lib.load_corpus(self.artifact.config.data)
+
+  def _windows(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The training pipeline's windows of one split: int32 `(inputs, targets)`, each `(N, sequence_length)`."""
+    return make_windows([self.vocabulary.encode(block) for block in self._corpus.splits[split]],
+                        self.sequence_length)
+
+  def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
+    inputs, targets = self._windows("test")
+    chosen = next_token_verification.evenly_spaced(len(inputs), self.max_examples)
+    windows, next_tokens = next_token_verification.cut_windows(
+        inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
+    return self.artifact.dataset_name, windows, windows, next_tokens, len(inputs)
+
+  def _calibration_inputs(self) -> np.ndarray:
+    inputs, targets = self._windows("train")
+    rng = np.random.default_rng(_CALIBRATION_SEED)
+    chosen = np.sort(rng.choice(len(inputs), size=min(self.calibration_samples, len(inputs)), replace=False))
+    windows, _ = next_token_verification.cut_windows(
+        inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
+    return windows
+
+  def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+    """Keras' logits after the last real token of each window: `(N, vocab_size)`."""
+    last = np.maximum(np.count_nonzero(inputs, axis=1) - 1, 0)
+    parts = []
+    for start in range(0, len(inputs), _KERAS_BATCH):
+      logits = np.asarray(model(inputs[start:start + _KERAS_BATCH], training=False), np.float32)  # (batch, T, V)
+      parts.append(logits[np.arange(len(logits)), last[start:start + len(logits)]])
+    return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.size), np.float32)
+
+  def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
+    return next_token_verification.next_token_figures(logits, reference_logits, labels)
+
+  def _output_failures(self, outputs: dict[str, np.ndarray]) -> list[str]:
+    names = set(language_model_saved_model.NEXT_TOKEN_OUTPUTS)
+    if set(outputs) != names:
+      return [f"outputs {sorted(outputs)} != {sorted(names)}"]
+    failures = []
+    logits = outputs["logits"].astype(np.float64)
+    softmax = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    softmax /= softmax.sum(axis=-1, keepdims=True)
+    if not np.allclose(outputs["probabilities"], softmax, atol=1e-5):
+      failures.append("probabilities differ from the softmax of the logits")
+    logits[:, :UNKNOWN + 1] = -np.inf  # padding and unknown are never the next token
+    if outputs["next_token_id"].dtype != np.int64 or not np.array_equal(outputs["next_token_id"],
+                                                                         logits.argmax(axis=-1)):
+      failures.append("next_token_id is not the int64 argmax of the logits over the generated tokens")
+    else:
+      expected = [self.vocabulary.tokens[i] for i in outputs["next_token_id"]]
+      if [value.decode("utf-8") for value in outputs["next_token"]] != expected:
+        failures.append("next_token differs from the vocabulary's token of next_token_id")
+    return failures
+
+  def _report_header(self, model, dataset_name, num_examples, available, reference_logits, labels) -> dict:
+    header = super()._report_header(model, dataset_name, num_examples, available, reference_logits, labels)
+    header["model"].update(vocabulary_size=self.vocabulary.size, sequence_length=self.sequence_length)
+    header["dataset"].update(scoring=f"test window i predicts the token after its first 1 + i % "
+                                     f"{self.sequence_length} tokens (right-padded)")
+    header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, labels)
+    return header
+
+  def _signature_names(self) -> tuple[str, ...]:
+    return language_model_saved_model.SIGNATURES
+
+  def _write_saved_model(self, model, staged, features, inputs, labels, reference_logits, errors) -> list[dict]:
+    """Writes the SavedModel into `staged`, verifies both signatures; when they pass, adds warmup requests."""
+    language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
+    size = saved_model_export.directory_size(staged)
+    loaded = tf.saved_model.load(staged)
+    next_token = {"format": "saved_model", "mode": "float32", "signature": "serving_default", "path": None,
+                  "size_bytes": size}
+    next_token.update(self._verify_signature(loaded.signatures["serving_default"], inputs, labels, reference_logits,
+                                             errors, next_token))
+    prompts = self._generation_prompts()
+    generate = {"format": "saved_model", "mode": "float32", "signature": "generate", "path": None,
+                "size_bytes": size, **self._verify_generation(loaded.signatures["generate"], model, prompts)}
+    results = [next_token, generate]
+    if all(result["passed"] for result in results):
+      batch_sizes = self.batching.warmup_batch_sizes()
+      examples = {"serving_default": {"token_ids": inputs[:max(batch_sizes)]},
+                  "generate": _generate_inputs(prompts, _WARMUP_TOKENS)}
+      logs = warmup_requests.warmup_requests(self.name, examples, batch_sizes)
+      warmup_requests.write_warmup_requests(staged, logs)
+      for result in results:
+        result["warmup_requests"] = len(logs)
+    return results
+
+  def _generation_prompts(self) -> list[str]:
+    """Prompts cut from the test text at evenly spaced places: short, half a window, one and a half windows."""
+    text = self.vocabulary.decode(np.concatenate([self.vocabulary.encode(block)
+                                                  for block in self._corpus.splits["test"]]))
+    lengths = [max(1, self.sequence_length // 8), max(1, self.sequence_length // 2), 3 * self.sequence_length // 2]
+    starts = np.linspace(0, max(len(text) - lengths[-1], 0), _GENERATION_PROMPTS).astype(int)
+    return [text[start:start + length] for start, length in zip(starts, lengths)]
+
+  def _verify_generation(self, signature, model: keras.Model, prompts: list[str]) -> dict:
+    """Greedy text of the `generate` signature against the Keras model's, token by token."""
+    max_tokens = self.sequence_length + 8  # past the end of the window, so that it slides
+    outputs = signature(**{name: tf.constant(values)
+                           for name, values in _generate_inputs(prompts, max_tokens).items()})
+    keras_generator = TextGenerator(KerasNextToken(model), self.vocabulary, self.sequence_length)
+    failures = []
+    for index, (prompt, ids) in enumerate(zip(prompts, outputs["token_ids"].numpy())):
+      expected = np.array(keras_generator.generate(prompt, max_tokens).token_ids)
+      differences = np.flatnonzero(ids != expected)
+      if len(differences):
+        failures.append(f"greedy generation differs from Keras for prompt {index} from token {differences[0]} on")
+    return {"input": "prompt", "outputs": sorted(outputs), "num_examples": len(prompts),
+            "generated_tokens": len(prompts) * max_tokens, "passed": not failures, "failures": failures}
+
+  def _conversion_function(self, model: keras.Model):
+    position_logits = tflite_position_logits(model)
+    return ((lambda token_ids: next_token_logits(position_logits, token_ids)),
+            tf.TensorSpec((1, self.sequence_length), tf.int32, name="token_ids"))
+
+  def _metadata(self, mode: TfliteMode, runner: verification.TfliteRunner, result: dict) -> ModelMetadata:
+    artifact = self.artifact
+    figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "perplexity",
+               "reference_perplexity", "perplexity_ratio", "max_abs_logit_error", "mean_abs_logit_error",
+               "milliseconds_per_example", "size_bytes", "passed", "failures")
+    return ModelMetadata(
+        model_name=self.name, architecture=artifact.model_name, task="language_model", mode=mode.name, labels=(),
+        input=runner.input, output=runner.output,
+        language_model=LanguageModelInfo(vocabulary=self.vocabulary.tokens, sequence_length=self.sequence_length),
+        source={"model_dir": os.path.abspath(artifact.model_dir), "dataset": artifact.dataset_name,
+                "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
+                "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},
+        verification={"split": "test", **{key: result[key] for key in figures}})
+
+
+def _generate_inputs(prompts: list[str], max_tokens: int) -> dict[str, np.ndarray]:
+  """Inputs of the `generate` signature for greedy decoding of `prompts`, one row each."""
+  count = len(prompts)
+  return {"prompt": np.array([prompt.encode("utf-8") for prompt in prompts], dtype=object),
+          "max_tokens": np.full(count, max_tokens, np.int32), "temperature": np.zeros(count, np.float32),
+          "top_k": np.zeros(count, np.int32), "top_p": np.ones(count, np.float32), "seed": np.zeros(count, np.int32)}

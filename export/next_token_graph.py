@@ -1,0 +1,54 @@
+"""A language model as a next-token function in TensorFlow: the logits after the last real token of each window.
+
+A window holds the last `sequence_length` tokens of a text, right-padded with id 0. Padding never occurs inside a
+text (a character the vocabulary lacks is id 1), so the length of a window is its number of non-zero ids, and the
+serving signature and the `.tflite` file take the window alone, as the text classifiers take their token ids: one
+int32 input, nothing that could disagree with it. The edge runtime and `TextGenerator` build windows exactly so.
+A window of padding only has no next token; it gives the logits after the first position (meaningless, never
+asked for by the generation loops).
+
+For the converter an `LstmLm` runs through fused LSTM ops (`lstm_graph.fused_lstm_lm_logits`) and a `TransformerLm`
+with attention masking that survives full-integer quantization (`transformer_graph.int8_friendly_logits`); the
+SavedModel (any batch size) runs the Keras model itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import tensorflow as tf
+
+from export.lstm_graph import fused_lstm_lm_logits
+from export.transformer_graph import int8_friendly_logits
+from tfmodels.models.lstm_lm import LstmLm
+from tfmodels.models.transformer_lm import TransformerLm
+
+# int32 token ids (batch, sequence_length) -> float32 logits at every position (batch, sequence_length, vocab_size).
+PositionLogits = Callable[[tf.Tensor], tf.Tensor]
+
+
+def window_lengths(token_ids: tf.Tensor) -> tf.Tensor:
+  """The real tokens of each right-padded window: int32 `(batch,)`."""
+  return tf.reduce_sum(tf.cast(tf.not_equal(token_ids, 0), tf.int32), axis=1)
+
+
+def next_token_logits(position_logits: PositionLogits, token_ids: tf.Tensor) -> tf.Tensor:
+  """The logits of the token after the last real one of each window: float32 `(batch, vocab_size)`."""
+  logits = position_logits(token_ids)  # (batch, seq, vocab_size)
+  last = tf.maximum(window_lengths(token_ids) - 1, 0)  # (batch,)
+  return tf.gather(logits, last, axis=1, batch_dims=1)  # (batch, vocab_size)
+
+
+def keras_position_logits(model: keras.Model) -> PositionLogits:
+  """The Keras model at inference, as a function of token ids."""
+  return lambda token_ids: model(token_ids, training=False)
+
+
+def tflite_position_logits(model: keras.Model) -> PositionLogits:
+  """The forward pass the TFLite converter sees (see the module docstring)."""
+  if isinstance(model, LstmLm):
+    return lambda token_ids: fused_lstm_lm_logits(model, token_ids)
+  if isinstance(model, TransformerLm):
+    return lambda token_ids: int8_friendly_logits(model, token_ids)
+  return keras_position_logits(model)

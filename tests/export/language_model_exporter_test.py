@@ -1,0 +1,196 @@
+"""Tests of export/language_model_exporter.py: whole exports of tiny language models trained on a real novel."""
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow.lite.tools import flatbuffer_utils
+
+from ai_edge_litert import schema_py_generated as schema
+from edge import EdgeLanguageModel, ModelMetadata
+from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
+from export.export_error import ExportError
+from export.exporter import Exporter
+from export.language_model_exporter import LanguageModelExporter
+from export.tflite_conversion import fused_lstm_ops
+from export.warmup_requests import read_warmup_requests
+from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_WINDOWS,
+                                           exported_language_model, trained_language_model)
+from tfmodels.generation import KerasNextToken
+from tfmodels.training.model_artifact import ModelArtifact
+
+_MODES = ("float32", "float16", "dynamic_int8", "full_int8")
+
+
+@dataclasses.dataclass(frozen=True)
+class Export:
+  architecture: str
+  model_dir: str
+  export_dir: str
+  report: dict
+
+  @property
+  def name(self) -> str:
+    return f"pride_{self.architecture}"
+
+  def tflite(self, mode: str) -> str:
+    return os.path.join(self.export_dir, "tflite", f"{self.name}_{mode}.tflite")
+
+
+@pytest.fixture(scope="module", params=ARCHITECTURES)
+def exported(request, tmp_path_factory) -> Export:
+  root = tmp_path_factory.getbasetemp()
+  export_dir, report = exported_language_model(root, request.param)
+  return Export(request.param, trained_language_model(root, request.param), export_dir, report)
+
+
+@pytest.fixture(scope="module")
+def serving(exported):
+  return tf.saved_model.load(os.path.join(exported.export_dir, "serving", exported.name, "1"))
+
+
+def _artifact(report: dict, fmt: str, key: str) -> dict:
+  return next(a for a in report["artifacts"] if a["format"] == fmt and (a.get("signature") or a["mode"]) == key)
+
+
+@pytest.mark.slow
+def test_every_artifact_passes_its_gates(exported):
+  report = exported.report
+  assert report["passed"] and report["failures"] == [], report["failures"]
+  assert [(a["format"], a.get("signature") or a["mode"]) for a in report["artifacts"]] == [
+      ("saved_model", "serving_default"), ("saved_model", "generate"), *(("tflite", mode) for mode in _MODES)]
+  assert report["dataset"]["num_examples"] == TEST_WINDOWS and report["model"]["sequence_length"] == SEQUENCE_LENGTH
+  float32 = _artifact(report, "tflite", "float32")
+  for key in ("serving_default", "float32"):
+    entry = _artifact(report, "saved_model" if key == "serving_default" else "tflite", key)
+    assert entry["top1_agreement"] == 1.0 and entry["max_abs_logit_error"] <= 1e-3
+    assert entry["perplexity"] == pytest.approx(report["reference_perplexity"], rel=1e-4)
+  assert _artifact(report, "tflite", "float16")["top1_agreement"] >= 0.995
+  for mode in ("dynamic_int8", "full_int8"):
+    entry = _artifact(report, "tflite", mode)
+    assert entry["perplexity_ratio"] <= 1.05 and entry["size_bytes"] < float32["size_bytes"]
+  generate = _artifact(report, "saved_model", "generate")
+  assert generate["passed"] and generate["generated_tokens"] == 3 * (SEQUENCE_LENGTH + 8)
+  ops = {op["name"] for op in float32["ops"]["ops"]}
+  assert not float32["ops"]["custom_ops"]
+  if exported.architecture == "lstm_lm":
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in ops and float32["ops"]["variable_tensors"] > 0
+    assert report["model"]["lstm_graph"] == "fused"
+  else:
+    assert "BATCH_MATMUL" in ops and float32["ops"]["variable_tensors"] == 0
+
+
+def test_the_layout_report_and_warmup_requests(exported):
+  export_dir = exported.export_dir
+  assert sorted(os.listdir(export_dir)) == ["logit_error_histogram.png", "perplexity_size_per_mode.png", "report.json",
+                                            "report.md", "serving", "tflite"]
+  assert sorted(os.listdir(os.path.join(export_dir, "tflite"))) == sorted(
+      f"{exported.name}_{mode}.{ext}" for mode in _MODES for ext in ("json", "tflite"))
+  with open(os.path.join(export_dir, "report.md"), encoding="utf-8") as f:
+    markdown = f.read()
+  assert "**PASSED**" in markdown and "| tflite full_int8 |" in markdown and "| SavedModel generate |" in markdown
+  assert "greedy text equal to Keras' on 3 test prompts" in markdown
+  with open(os.path.join(export_dir, "perplexity_size_per_mode.png"), "rb") as f:
+    assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+  requests = read_warmup_requests(os.path.join(export_dir, "serving", exported.name, "1"))
+  signatures = {log.predict_log.request.model_spec.signature_name for log in requests}
+  assert signatures == {"serving_default", "generate"}
+  generate = next(log.predict_log.request for log in requests if log.predict_log.request.model_spec.signature_name
+                  == "generate")
+  assert set(generate.inputs) == {"prompt", "max_tokens", "temperature", "top_k", "top_p", "seed"}
+
+
+def test_the_next_token_signature_gives_keras_logits(exported, serving):
+  artifact = ModelArtifact.load(exported.model_dir)
+  vocabulary = artifact.char_vocabulary()
+  model = artifact.load_model()
+  windows = np.zeros((len(PROMPTS), SEQUENCE_LENGTH), np.int32)
+  lengths = []
+  for row, prompt in zip(windows, PROMPTS):
+    ids = vocabulary.encode(prompt)[-SEQUENCE_LENGTH:]
+    row[:len(ids)] = ids
+    lengths.append(len(ids))
+  outputs = serving.signatures["serving_default"](token_ids=tf.constant(windows))
+  expected = model(windows).numpy()[np.arange(len(PROMPTS)), np.array(lengths) - 1]
+  np.testing.assert_allclose(outputs["logits"].numpy(), expected, atol=1e-4)
+  masked = expected.copy()
+  masked[:, [PADDING, UNKNOWN]] = -np.inf
+  assert outputs["next_token_id"].numpy().tolist() == masked.argmax(axis=-1).tolist()
+  assert [token.decode("utf-8") for token in outputs["next_token"].numpy()] == [
+      vocabulary.tokens[i] for i in masked.argmax(axis=-1)]
+  np.testing.assert_allclose(outputs["probabilities"].numpy().sum(axis=-1), 1.0, atol=1e-5)
+
+
+def _generate(serving, prompts, max_tokens=40, temperature=0.0, top_k=0, top_p=1.0, seed=0) -> list[str]:
+  count = len(prompts)
+  outputs = serving.signatures["generate"](
+      prompt=tf.constant(prompts), max_tokens=tf.fill([count], max_tokens), temperature=tf.fill([count], temperature),
+      top_k=tf.fill([count], top_k), top_p=tf.fill([count], top_p), seed=tf.constant(seed, shape=[count]))
+  return [text.decode("utf-8") for text in outputs["text"].numpy()]
+
+
+def test_the_generate_signature_gives_keras_greedy_text(exported, serving):
+  keras_generator = KerasNextToken.generator(ModelArtifact.load(exported.model_dir))
+  texts = _generate(serving, list(PROMPTS))
+  assert texts == [keras_generator.generate(prompt, 40).text for prompt in PROMPTS]
+  assert len(set(texts[0])) > 2  # real text, not one repeated character
+  # top_k=1 leaves one candidate: sampling gives the greedy text.
+  assert _generate(serving, list(PROMPTS), temperature=1.0, top_k=1, seed=5) == texts
+
+
+def test_sampling_in_the_graph_is_reproducible_per_row(serving):
+  first = _generate(serving, list(PROMPTS), temperature=1.0, top_p=0.9, seed=3)
+  assert _generate(serving, list(PROMPTS), temperature=1.0, top_p=0.9, seed=3) == first
+  assert _generate(serving, [PROMPTS[1]], temperature=1.0, top_p=0.9, seed=3) == first[1:2]
+  assert _generate(serving, list(PROMPTS), temperature=1.0, top_p=0.9, seed=4) != first
+
+
+def test_prompts_the_graph_cannot_read_give_empty_text(serving):
+  outputs = serving.signatures["generate"](
+      prompt=tf.constant(["", "\u4e2d\u6587", "It is"]), max_tokens=tf.constant([5, 5, 0]),
+      temperature=tf.zeros(3), top_k=tf.zeros(3, tf.int32), top_p=tf.ones(3), seed=tf.zeros(3, tf.int32))
+  assert outputs["text"].numpy().tolist() == [b"", b"", b""]
+  assert outputs["unknown_characters"].numpy().tolist() == [0, 2, 0]
+
+
+def test_metadata_makes_each_tflite_file_self_contained(exported):
+  vocabulary = CharVocabulary.load(os.path.join(exported.model_dir, "char_vocabulary.json"))
+  for mode in _MODES:
+    metadata = ModelMetadata.read(ModelMetadata.path_for(exported.tflite(mode)))
+    entry = _artifact(exported.report, "tflite", mode)
+    assert (metadata.task, metadata.mode, metadata.labels) == ("language_model", mode, ())
+    assert metadata.language_model.vocabulary == vocabulary.tokens
+    assert metadata.language_model.sequence_length == SEQUENCE_LENGTH
+    assert metadata.input.shape == (1, SEQUENCE_LENGTH) and metadata.input.dtype == "int32"
+    assert metadata.output.shape == (1, vocabulary.size)
+    assert metadata.verification["perplexity"] == entry["perplexity"] and metadata.verification["passed"]
+    assert EdgeLanguageModel(exported.tflite(mode)).sequence_length == SEQUENCE_LENGTH  # metadata matches the file
+  assert ModelMetadata.read(ModelMetadata.path_for(exported.tflite("full_int8"))).output.quantized
+
+
+def test_exporter_hands_language_models_to_their_exporter(tmp_path_factory, tmp_path):
+  lstm_dir = trained_language_model(tmp_path_factory.getbasetemp(), "lstm_lm")
+  assert type(Exporter(lstm_dir, str(tmp_path / "out"))) is LanguageModelExporter
+  with pytest.raises(ExportError, match="--lstm_graph=unrolled is for the LSTM classifier"):
+    Exporter(lstm_dir, str(tmp_path / "out"), lstm_graph="unrolled")
+  assert not os.path.exists(tmp_path / "out")
+
+
+def test_float_lstms_are_not_clipped_and_integer_ones_are(tmp_path_factory):
+  export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "lstm_lm")
+  # Keras' LSTM has no cell clip, and this trained one's cell state goes past the converter's clip of 10.
+  for mode, clip in (("float32", 0.0), ("dynamic_int8", 0.0), ("full_int8", 10.0)):
+    model = flatbuffer_utils.read_model(os.path.join(export_dir, "tflite", f"pride_lstm_lm_{mode}.tflite"))
+    assert [op.builtinOptions.cellClip for _, op in fused_lstm_ops(model)] == [clip], mode
+
+
+def test_full_int8_attention_scores_keep_a_range_of_real_scores(tmp_path_factory):
+  export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "transformer_lm")
+  model = flatbuffer_utils.read_model(os.path.join(export_dir, "tflite", "pride_transformer_lm_full_int8.tflite"))
+  subgraph = model.subgraphs[0]
+  softmax_inputs = [subgraph.tensors[op.inputs[0]] for op in subgraph.operators
+                    if model.operatorCodes[op.opcodeIndex].builtinCode == schema.BuiltinOperator.SOFTMAX]
+  # Keras' -1e9 for masked scores would give a scale near 4e6, rounding every real score to zero.
+  assert softmax_inputs and all(0 < tensor.quantization.scale[0] < 1 for tensor in softmax_inputs)

@@ -4,10 +4,13 @@ r"""Asks a TF Serving server for predictions, a model's status or its metadata, 
   python tools/serve_client.py --grpc=localhost:8500 --model=rotten_tomatoes_transformer --label=stable \
       --text="a gorgeous, witty, seductive movie" --text="dull and lifeless"
   python tools/serve_client.py --server=http://localhost:8501 --model=digits_cnn --status      (or --metadata)
+  python tools/serve_client.py --server=http://localhost:8501 --model=novels_transformer_lm --prompt="It was" \
+      --max_tokens=200 --temperature=0.8 --top_k=40 --seed=1
 
 Images go to the serving_bytes signature as encoded files (base64 in REST JSON), texts to serving_default; prints
 one line per input with the class and its probability (--json: every output). --version or --label picks a version
-(default: the newest); --format=columnar sends REST's columnar format. Retries with backoff while nothing answers or
+(default: the newest); --format=columnar sends REST's columnar format. Prompts go to a language model's generate
+signature, with the sampling settings for each (temperature 0 = greedy) and print the prompt and its continuation. Retries with backoff while nothing answers or
 the server is UNAVAILABLE (--retries; --timeout is per request). The REST client needs no TensorFlow.
 """
 
@@ -28,6 +31,12 @@ _SIGNATURE = flags.DEFINE_string("signature", None, "Signature (default: serving
                                  "model's default).")
 _TEXT = flags.DEFINE_multi_string("text", [], "Text to classify (repeat for several).")
 _IMAGE = flags.DEFINE_multi_string("image", [], "Image file (PNG/JPEG/BMP/GIF) to classify (repeat for several).")
+_PROMPT = flags.DEFINE_multi_string("prompt", [], "Prompt for a language model to continue (repeat for several).")
+_MAX_TOKENS = flags.DEFINE_integer("max_tokens", 100, "Characters to generate per prompt.")
+_TEMPERATURE = flags.DEFINE_float("temperature", 0.0, "0 = greedy; > 0 samples.")
+_TOP_K = flags.DEFINE_integer("top_k", 0, "Sample among the k most likely characters (0 = all).")
+_TOP_P = flags.DEFINE_float("top_p", 1.0, "Sample among the most likely characters up to this probability mass.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the sampling (per prompt: equal seeds give equal text).")
 _FORMAT = flags.DEFINE_enum("format", "row", ["row", "columnar"], "REST request format: instances or inputs.")
 _STATUS = flags.DEFINE_bool("status", False, "Print the state of each version of the model.")
 _METADATA = flags.DEFINE_bool("metadata", False, "Print the model's signatures: inputs and outputs, dtypes, shapes.")
@@ -42,8 +51,11 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   if bool(_SERVER.value) == bool(_GRPC.value):
     raise app.UsageError("Give --server=http://HOST:8501 (REST) or --grpc=HOST:8500 (gRPC): one of them.")
-  if _STATUS.value + _METADATA.value + bool(_TEXT.value or _IMAGE.value) != 1 or (_TEXT.value and _IMAGE.value):
-    raise app.UsageError("Give inputs (--text or --image, one kind), or --status, or --metadata.")
+  kinds = [bool(_TEXT.value), bool(_IMAGE.value), bool(_PROMPT.value), _STATUS.value, _METADATA.value]
+  if sum(kinds) != 1:
+    raise app.UsageError("Give inputs (--text, --image or --prompt: one kind), or --status, or --metadata.")
+  if _PROMPT.value and _MAX_TOKENS.value < 1:
+    raise app.UsageError(f"--max_tokens={_MAX_TOKENS.value}: ask for at least 1 character.")
   if _GRPC.value and _FORMAT.value != "row":
     raise app.UsageError("--format is a REST option: gRPC sends tensors.")
   images = {}
@@ -70,14 +82,21 @@ def main(argv):
     elif _METADATA.value:
       _print_metadata(client.metadata())
     else:
-      names = list(images) or _TEXT.value
-      inputs = list(images.values()) or _TEXT.value
-      signature = _SIGNATURE.value or ("serving_bytes" if images else None)
+      names = list(images) or _TEXT.value or _PROMPT.value
+      inputs = list(images.values()) or _TEXT.value or _generate_inputs(_PROMPT.value)
+      signature = _SIGNATURE.value or ("serving_bytes" if images else "generate" if _PROMPT.value else None)
       if _SERVER.value:
         outputs = client.predict(inputs, signature, request_format=_FORMAT.value)
       else:
         outputs = client.predict(inputs, signature)
       _print_predictions(names, outputs)
+
+
+def _generate_inputs(prompts: list) -> dict:
+  """The inputs of a language model's generate signature: one row per prompt, each with the sampling settings."""
+  count = len(prompts)
+  return {"prompt": prompts, "max_tokens": [_MAX_TOKENS.value] * count, "temperature": [_TEMPERATURE.value] * count,
+          "top_k": [_TOP_K.value] * count, "top_p": [_TOP_P.value] * count, "seed": [_SEED.value] * count}
 
 
 def _print_status(versions: list) -> None:
@@ -106,10 +125,16 @@ def _print_predictions(names: list, outputs: dict) -> None:
                       for i, name in enumerate(names)], indent=2, ensure_ascii=False))
     return
   for i, name in enumerate(names):
-    if "classes" in outputs and "probabilities" in outputs:
+    if "text" in outputs:
+      print(name + _text(outputs["text"][i]))
+    elif "classes" in outputs and "probabilities" in outputs:
       print(f"{name}: {outputs['classes'][i]} {outputs['probabilities'][i].max():.3f}")
     else:
       print(f"{name}: " + ", ".join(f"{key}={values[i].tolist()}" for key, values in outputs.items()))
+
+
+def _text(value) -> str:
+  return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 if __name__ == "__main__":

@@ -106,3 +106,24 @@ def test_errors_exit_1_with_the_way_out(servers):
   assert result.returncode != 0 and "one of them" in result.stderr
   result = _run(f"--server={rest.url}", "--model=digits_cnn", "--image=missing.png")
   assert result.returncode != 0 and "--image=missing.png: No such file or directory" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_prompts_get_the_keras_greedy_continuation(tmp_path_factory, protocol):
+  from tests.testing.language_models import PROMPTS, exported_language_model, trained_language_model
+  from tfmodels.generation import KerasNextToken
+  from tfmodels.training.model_artifact import ModelArtifact
+  root = tmp_path_factory.getbasetemp()
+  export_dir, _ = exported_language_model(root, "transformer_lm")
+  models = ServedModels(str(pathlib.Path(export_dir) / "serving"))
+  server_class, flag = (RestStandIn, "--server") if protocol == "rest" else (GrpcStandIn, "--grpc")
+  with server_class(models) as server:
+    address = server.url if protocol == "rest" else server.address
+    result = _run(f"{flag}={address}", "--model=pride_transformer_lm", "--max_tokens=30",
+                  *[f"--prompt={prompt}" for prompt in PROMPTS[:2]], without_tensorflow=protocol == "rest")
+    assert result.returncode == 0, result.stderr
+    generator = KerasNextToken.generator(ModelArtifact.load(trained_language_model(root, "transformer_lm")))
+    assert result.stdout.splitlines() == [prompt + generator.generate(prompt, 30).text for prompt in PROMPTS[:2]]
+    refused = _run(f"{flag}={address}", "--model=pride_transformer_lm", "--max_tokens=0", "--prompt=It is")
+    assert refused.returncode != 0 and "--max_tokens=0" in refused.stderr

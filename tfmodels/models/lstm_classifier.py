@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from tfmodels.config import LstmConfig
+from tfmodels.models.token_sequence_model import TokenSequenceModel
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
-class LstmClassifier(keras.Model):
+class LstmClassifier(TokenSequenceModel):
   """Classifies token-id sequences with an embedding, an LSTM and a dense head; outputs logits.
 
   Token id 0 is padding: the embedding masks it (`mask_zero=True`) and the LSTM skips masked steps, so padding does
@@ -54,16 +54,8 @@ class LstmClassifier(keras.Model):
     self.lstm = keras.layers.Bidirectional(lstm, name="bidirectional") if bidirectional else lstm
     self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
-    spec = self.input_signature()
-    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+    self.build_on_signature()
 
-  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
-    """The input the model expects: token ids `(batch, sequence_length)`, int32, 0 = padding.
-
-    Args:
-      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
-    """
-    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
 
   def call(self, inputs, training=False):
     mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
 from tfmodels.config import LstmLmConfig
+from tfmodels.models.token_sequence_model import TokenSequenceModel
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
-class LstmLm(keras.Model):
+class LstmLm(TokenSequenceModel):
   """Predicts each next token of a token-id sequence with stacked LSTMs; outputs logits per position.
 
   An embedding, dropout, `num_layers` LSTMs returning their whole output sequence (dropout after each), and a dense
@@ -43,21 +43,13 @@ class LstmLm(keras.Model):
     self.lstms = [keras.layers.LSTM(lstm_units, return_sequences=True, name=f"lstm_{i}") for i in range(num_layers)]
     self.lstm_dropouts = [keras.layers.Dropout(dropout, name=f"lstm_dropout_{i}") for i in range(num_layers)]
     self.logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")
-    spec = self.input_signature()
-    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+    self.build_on_signature()
 
   @property
   def num_classes(self) -> int:
     """Logits per position: one per token id."""
     return self.vocab_size
 
-  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
-    """The input the model expects: token ids `(batch, sequence_length)`, int32.
-
-    Args:
-      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
-    """
-    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
 
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from tfmodels.config import TransformerConfig
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
+from tfmodels.models.token_sequence_model import TokenSequenceModel
 
 POOLINGS = ("mean", "max")
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
-class TransformerClassifier(keras.Model):
+class TransformerClassifier(TokenSequenceModel):
   """Classifies token-id sequences with transformer encoder blocks and masked pooling; outputs logits.
 
   Token and learned position embeddings are added (`PositionalEmbedding`), `num_layers` post-norm
@@ -63,16 +63,8 @@ class TransformerClassifier(keras.Model):
     ]
     self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
-    spec = self.input_signature()
-    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+    self.build_on_signature()
 
-  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
-    """The input the model expects: token ids `(batch, sequence_length)`, int32, 0 = padding.
-
-    Args:
-      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
-    """
-    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
 
   def call(self, inputs, training=False):
     mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens

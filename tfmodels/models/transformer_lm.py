@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from tfmodels.config import TransformerLmConfig
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
+from tfmodels.models.token_sequence_model import TokenSequenceModel
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
-class TransformerLm(keras.Model):
+class TransformerLm(TokenSequenceModel):
   """Predicts each next token of a token-id sequence with causal transformer blocks; outputs logits per position.
 
   Token and learned position embeddings are added (`PositionalEmbedding`), dropout follows, then `num_layers`
@@ -55,21 +55,13 @@ class TransformerLm(keras.Model):
     self.blocks = [TransformerEncoderBlock(num_heads, ff_dim, dropout=dropout, causal=True, name=f"block_{i}")
                    for i in range(num_layers)]
     self.logits = None if tie_embeddings else keras.layers.Dense(vocab_size, dtype="float32", name="logits")
-    spec = self.input_signature()
-    self(keras.Input(batch_shape=spec.shape, dtype=spec.dtype.name))  # builds every layer
+    self.build_on_signature()
 
   @property
   def num_classes(self) -> int:
     """Logits per position: one per token id."""
     return self.vocab_size
 
-  def input_signature(self, batch_size: int | None = None) -> tf.TensorSpec:
-    """The input the model expects: token ids `(batch, sequence_length)`, int32.
-
-    Args:
-      batch_size: static batch size, e.g. 1 for a TFLite signature; None = any.
-    """
-    return tf.TensorSpec((batch_size, self.sequence_length), tf.int32, name="token_ids")
 
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)

@@ -171,7 +171,13 @@ class Trainer:
     options = tf.data.Options()
     # Every source is in memory or a single file: shard by data, not by files.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    batches = batches.with_options(options).prefetch(tf.data.AUTOTUNE)
+    prefetch = tf.data.AUTOTUNE
+    if not tf.config.list_logical_devices("GPU"):
+      # On a CPU the step keeps every core busy, and tf.data's autotuning threads take their cycles from it (5-10 %
+      # of the examples per second on 2 cores: tools/benchmark.py); two batches ahead keep the step fed.
+      options.autotune.enabled = False
+      prefetch = 2
+    batches = batches.with_options(options).prefetch(prefetch)
     return self.strategy.experimental_distribute_dataset(batches)
 
   def _train_epoch(self, steps: "_Steps", train, validation, epoch: int, num_train: int) -> EpochResult:

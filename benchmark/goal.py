@@ -1,0 +1,72 @@
+"""The published figures, each with the goal it is held to (`GOALS`)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Goal:
+  """One figure of the benchmark and what it should reach.
+
+  Attributes:
+    key: the figure's key in the results JSON.
+    title: what the figure is, for the table.
+    unit: `x` for a ratio, `s` for seconds.
+    comparison: `>=` or `<=`; empty for a reference figure without a goal.
+    threshold: the value the figure must reach; None without a goal.
+  """
+
+  key: str
+  title: str
+  unit: str
+  comparison: str = ""
+  threshold: float | None = None
+
+  def __post_init__(self):
+    if self.comparison not in ("", ">=", "<="):
+      raise ValueError(f"Goal {self.key}: comparison must be '>=', '<=' or empty, got '{self.comparison}'.")
+    if bool(self.comparison) != (self.threshold is not None):
+      raise ValueError(f"Goal {self.key}: a comparison needs a threshold and a threshold a comparison.")
+
+  def passed(self, value: float) -> bool | None:
+    """Whether `value` reaches the goal; None when there is no goal."""
+    if not self.comparison:
+      return None
+    return value >= self.threshold if self.comparison == ">=" else value <= self.threshold
+
+  def describe(self) -> str:
+    """The goal as written in the table, e.g. `≥ 0.97` or `≤ 0.5 s`; `—` without one."""
+    if not self.comparison:
+      return "—"
+    sign = "≥" if self.comparison == ">=" else "≤"
+    return f"{sign} {self.threshold:g}{' s' if self.unit == 's' else ''}"
+
+
+GOALS: tuple[Goal, ...] = (
+    Goal("train_vs_plain_keras", "training: project loop / plain Keras `fit` (examples/s)", "x", ">=", 0.97),
+    Goal("pipeline_efficiency", "training: real tf.data pipeline / cached tensors (examples/s)", "x", ">=", 0.95),
+    Goal("train_vs_torch_seed", "training: project CNN / the seed's PyTorch CNN (examples/s)", "x", ">=", 1.8),
+    Goal("cnn_int8_over_float32_latency", "CNN latency: LiteRT full_int8 / float32 (batch 1, 1 thread)", "x", "<=",
+         0.30),
+    Goal("lstm_int8_over_float32_latency", "LSTM latency: LiteRT full_int8 / float32 (batch 1, 1 thread)", "x",
+         "<=", 0.5),
+    Goal("transformer_int8_over_float32_latency",
+         "Transformer latency: LiteRT full_int8 / float32 (batch 1, 1 thread)", "x", "<=", 0.5),
+    Goal("int8_over_float32_size", "size: int8 .tflite / float32 .tflite (largest over modes and models)", "x", "<=",
+         0.26),
+    Goal("float16_over_float32_size", "size: float16 .tflite / float32 .tflite (largest over models)", "x", "<=",
+         0.51),
+    Goal("edge_cold_start_s", "cold start to first prediction: edge runtime (no TensorFlow), CNN", "s", "<=", 0.5),
+    Goal("tf_cold_start_s", "cold start to first prediction: TensorFlow SavedModel, CNN (reference)", "s"),
+    Goal("export_verify_s", "export + verification, all four modes and the SavedModel, CNN", "s", "<=", 60.0),
+)
+GOAL_KEYS = tuple(goal.key for goal in GOALS)
+
+
+def goal_for(key: str) -> Goal:
+  """The goal of figure `key`; raises `KeyError` for an unknown figure."""
+  for goal in GOALS:
+    if goal.key == key:
+      return goal
+  raise KeyError(f"Unknown figure '{key}': expected one of {', '.join(GOAL_KEYS)}.")

@@ -38,6 +38,8 @@ class BenchmarkSettings:
     delegation_calls: calls per round when timing LiteRT with and without XNNPACK.
     cold_start_architectures: architectures whose cold start is measured (the first one is the figure).
     cold_start_rounds: alternating rounds of the cold-start commands.
+    cold_start_warmups: untimed rounds before them (the quick run relies on the caches the inference workers warmed,
+      having just loaded the same files).
     export_repeats: timed exports of the CNN (`export_verify_s`).
     text_export_examples: test examples text exports verify on (None: the whole split).
     text_calibration_samples: calibration examples of text exports' full_int8 mode.
@@ -58,6 +60,7 @@ class BenchmarkSettings:
   delegation_calls: int = 200
   cold_start_architectures: tuple[str, ...] = ARCHITECTURES
   cold_start_rounds: int = 10
+  cold_start_warmups: int = 1
   export_repeats: int = 3
   text_export_examples: int | None = None
   text_calibration_samples: int = 200
@@ -70,11 +73,11 @@ class BenchmarkSettings:
   def quick_run(cls) -> "BenchmarkSettings":
     """Under 5 minutes on 2 cores: one epoch per model, 32-token text models, fewer steps, rounds, calls and
     examples."""
-    return cls(quick=True, repeats=5, cnn_steps=20, text_steps=16, train_epochs={"cnn": 1, "lstm": 1,
-                                                                                 "transformer": 1},
-               latency_calls=15, keras_predict_calls=3, eval_examples=300, throughput_batches=3,
-               delegation_calls=30, cold_start_architectures=("cnn",), cold_start_rounds=5, export_repeats=1,
-               text_model_params="data.sequence_length=32", text_export_examples=300, text_calibration_samples=50)
+    return cls(quick=True, repeats=5, cnn_steps=20, text_steps=16,
+               train_epochs={"cnn": 1, "lstm": 1, "transformer": 1}, text_model_params="data.sequence_length=32",
+               latency_calls=15, keras_predict_calls=3, eval_examples=300, throughput_batches=3, delegation_calls=30,
+               cold_start_architectures=("cnn",), cold_start_rounds=5, cold_start_warmups=0, export_repeats=1,
+               text_export_examples=300, text_calibration_samples=50)
 
   def with_overrides(self, *, repeats: int | None = None, threads: tuple[int, ...] | None = None,
                      architectures: tuple[str, ...] | None = None) -> "BenchmarkSettings":

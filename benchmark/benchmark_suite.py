@@ -366,7 +366,8 @@ class BenchmarkSuite:
     first_edge = commands[f"{settings.cold_start_architectures[0]}_edge"]
     edge_imports_tensorflow = cold_start.imports_tensorflow(first_edge)
     seconds = run_alternating({name: (lambda command=command: cold_start.time_to_first_line(command))
-                               for name, command in commands.items()}, settings.cold_start_rounds, warmup_rounds=1)
+                               for name, command in commands.items()}, settings.cold_start_rounds,
+                              warmup_rounds=settings.cold_start_warmups)
     for name, values in seconds.items():
       self._say(f"  {name}: {np.median(values):.3f} s")
     return {"rounds": settings.cold_start_rounds, "edge_mode": "full_int8",
@@ -434,7 +435,8 @@ class BenchmarkSuite:
     for key, command in (("edge_cold_start_s", f"{first}_edge"), ("tf_cold_start_s", f"{first}_tensorflow")):
       figures[key] = Figure.measured(key, SampleSummary.of(cold["seconds"][command]),
                                      f"wall seconds from starting `{cold['commands'][command]}` to its first "
-                                     f"printed prediction; {cold['rounds']} alternating rounds after a warm-up")
+                                     f"printed prediction; {cold['rounds']} alternating rounds"
+                                     f"{' after a warm-up round' if settings.cold_start_warmups else ''}")
     exported = next(iter(models))
     figures["export_verify_s"] = Figure.measured(
         "export_verify_s", SampleSummary.of(models[exported]["export_seconds"]),

@@ -75,8 +75,9 @@ def markdown_section(results: dict, chart_dir: str = "benchmarks") -> str:
   lines = [
       "## Speed and size, side by side (generated)",
       "",
-      "Written by `python tools/benchmark.py` (full run, ≈ 20–40 min on 2 cores; `--quick` in under 5 min). Do not "
-      "edit this section by hand: the next run replaces it. Every figure is in `benchmarks/results.json`.",
+      "Written by `python tools/benchmark.py` (the full run: about 15 min on a quiet 2-core machine, longer on a "
+      "shared one; `--quick`: about 3 min). Do not edit this section by hand: the next run replaces it. Every "
+      "figure is in `benchmarks/results.json`.",
       "",
       f"This run: `{results['command']}` ({'quick' if results['quick'] else 'full'}), {results['seconds'] / 60:.1f} "
       f"min, {machine['date']}. Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "

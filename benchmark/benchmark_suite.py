@@ -42,6 +42,8 @@ TORCH_REQUIREMENT = "torch==2.13.0"
 MODES = ("float32", "float16", "dynamic_int8", "full_int8")
 _DATASETS = {"cnn": CNN_DATASET, "lstm": TEXT_DATASET, "transformer": TEXT_DATASET}
 _THROUGHPUT_BATCH = 32
+# Paths in the models' details, shown relative to the work directory (WORK/...) or the repository in the results.
+_PATH_KEYS = ("model_dir", "saved_model")
 
 
 class BenchmarkSuite:
@@ -92,6 +94,10 @@ class BenchmarkSuite:
       details["cold_start"] = self.cold_start(details["models"], samples, work_dir)
       figures = self.figures(details)
       machine["load_average_end"] = describe_machine()["load_average"]
+      details["models"] = {name: {key: _relative(value, work_dir) if key in _PATH_KEYS else value
+                                  for key, value in model.items()} for name, model in details["models"].items()}
+      for model in details["models"].values():
+        model["tflite"] = {mode: _relative(path, work_dir) for mode, path in model["tflite"].items()}
       results = {"command": self.command, "quick": self.settings.quick, "machine": machine,
                  "settings": self.settings.to_dict(),
                  **{key: figure.to_dict() for key, figure in figures.items()},

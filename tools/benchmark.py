@@ -1,7 +1,7 @@
 r"""Measures training throughput, the inference matrix, cold starts and export time against the references.
 
-  python tools/benchmark.py            # the full run (≈ 20-40 min on 2 cores)
-  python tools/benchmark.py --quick    # under 5 min on 2 cores: fewer steps, rounds and examples
+  python tools/benchmark.py            # the full run (about 15 min on a quiet 2-core machine)
+  python tools/benchmark.py --quick    # about 3 min there: fewer steps, rounds and examples
 
 Writes benchmarks/results.json (every figure), PNG charts in benchmarks/ and the generated section of
 BENCHMARKS.md (between its benchmark markers; the rest of the file stays). The PyTorch reference needs

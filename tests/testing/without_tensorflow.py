@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
-# Runs `argv[1:]` as a script after making every import of TensorFlow or Keras fail, as on a device with only
-# requirements-edge.txt installed.
+# Runs `argv[1:]` as a script after making every import of TensorFlow, Keras or the serving protos fail, as on a
+# device with only requirements-edge.txt installed.
 _WITHOUT_TENSORFLOW = """
 import importlib.abc
 import runpy
@@ -17,7 +17,7 @@ import sys
 
 class _Blocker(importlib.abc.MetaPathFinder):
   def find_spec(self, name, path=None, target=None):
-    if name.partition(".")[0] in ("tensorflow", "keras", "tf_keras", "tensorflow_datasets"):
+    if name.partition(".")[0] in ("tensorflow", "keras", "tf_keras", "tensorflow_datasets", "tensorflow_serving"):
       raise ImportError(f"{name} cannot be imported on the edge")
     return None
 

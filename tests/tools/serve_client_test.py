@@ -13,19 +13,16 @@ from tests.serving.conftest import model_examples, serving_repository_dir
 from tests.serving.grpc_stand_in import GrpcStandIn
 from tests.serving.rest_stand_in import RestStandIn
 from tests.serving.served_models import ServedModels
+from tests.testing.without_tensorflow import run_without_tensorflow
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
-# Runs the tool in a Python where TensorFlow, Keras and the serving protos cannot be imported.
-_WITHOUT_TENSORFLOW = ("import runpy, sys\n"
-                       "for name in ('tensorflow', 'keras', 'tensorflow_serving'): sys.modules[name] = None\n"
-                       "sys.argv = sys.argv[1:]\n"
-                       "runpy.run_path(sys.argv[0], run_name='__main__')\n")
 
 
 def _run(*arguments: str, without_tensorflow: bool = False) -> subprocess.CompletedProcess:
-  command = [sys.executable, "-c", _WITHOUT_TENSORFLOW] if without_tensorflow else [sys.executable]
-  return subprocess.run([*command, "tools/serve_client.py", *arguments], cwd=_REPO, capture_output=True, text=True,
-                        timeout=300, check=False)
+  if without_tensorflow:
+    return run_without_tensorflow("tools/serve_client.py", *arguments, timeout=300)
+  return subprocess.run([sys.executable, "tools/serve_client.py", *arguments], cwd=_REPO, capture_output=True,
+                        text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,6 @@ class LstmLm(TokenSequenceModel):
     """Logits per position: one per token id."""
     return self.vocab_size
 
-
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
     x = self.embedding_dropout(x, training=training)

@@ -65,7 +65,6 @@ class TransformerClassifier(TokenSequenceModel):
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
     self.build_on_signature()
 
-
   def call(self, inputs, training=False):
     mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)

@@ -62,7 +62,6 @@ class TransformerLm(TokenSequenceModel):
     """Logits per position: one per token id."""
     return self.vocab_size
 
-
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
     x = self.embedding_dropout(x, training=training)

@@ -13,8 +13,8 @@ A language model (`transformer_lm`, `lstm_lm`) is exported by `LanguageModelExpo
 returns for such a directory: same layout, next-token and generation artifacts.
 
 `<name>` is `<dataset>_<architecture>`, e.g. `digits_cnn`. Bad input (no trained model, an unknown mode, an existing
-version without `overwrite`, a label on a missing version, an unwritable export directory) raises `ExportError` or
-`ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
+version without `overwrite`, a label on a missing version, an unwritable export directory, a test split without
+examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
 crashes or fails is reported and the other modes go on.
 """
 
@@ -133,10 +133,15 @@ class Exporter:
     Gate failures do not raise: the report says `passed: false` and names each failed figure.
     """
     start = time.perf_counter()
-    _check_writable(self.export_dir)
     artifact = self.artifact
-    model = artifact.load_model()
     dataset_name, features, inputs, labels, available = self._test_examples()
+    if not len(labels):
+      # Every gate would pass vacuously on nothing (and fails in `VerificationGates.check`): refuse before writing.
+      raise ExportError(f"The test split of {dataset_name} has no examples, so no exported artifact can be verified. "
+                        f"Give the data set a test split with examples (at least one per class), retrain "
+                        f"(python tools/train.py --model_dir={artifact.model_dir} ...), then export again.")
+    _check_writable(self.export_dir)
+    model = artifact.load_model()
     reference_logits = self._reference_logits(model, inputs)
     self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {len(labels)} of "
              f"{available} test examples.")

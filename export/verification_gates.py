@@ -59,10 +59,14 @@ class VerificationGates:
 
     Args:
       mode: `float32`, `float16`, `dynamic_int8` or `full_int8` (SavedModel signatures are `float32`).
-      figures: `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and `size_bytes`; a
-        language model's also `perplexity_ratio`, which replaces the accuracy drop.
+      figures: `num_examples`, `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and
+        `size_bytes`; a language model's also `perplexity_ratio`, which replaces the accuracy drop.
       float32_size: size of the float32 `.tflite`, the reference of the int8 size gate (None: not checked).
     """
+    # Every figure of an artifact that ran on no example is vacuous (agreement 1.0 over nothing): no gate can pass.
+    if not figures["num_examples"] >= 1:
+      return [f"num_examples {figures['num_examples']} < 1 (gate for {mode}): the artifact was verified on no "
+              "example"]
     failures = []
 
     def at_least(name: str, value: float, gate: float) -> None:

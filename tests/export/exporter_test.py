@@ -123,6 +123,22 @@ def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digit
   assert not os.path.exists(fresh)
 
 
+def test_a_test_split_without_examples_is_refused_before_anything_is_written(digits_model_dir, tmp_path,
+                                                                           monkeypatch):
+  # The data set is read again at export time, so its test split can have emptied since training.
+  original = data_lib.LoadedDataset.split_arrays
+
+  def no_test_examples(dataset, split):
+    features, labels = original(dataset, split)
+    return (features[:0], labels[:0]) if split == "test" else (features, labels)
+
+  monkeypatch.setattr(data_lib.LoadedDataset, "split_arrays", no_test_examples)
+  export_dir = tmp_path / "out"
+  with pytest.raises(ExportError, match=r"The test split of digits has no examples.*retrain"):
+    Exporter(digits_model_dir, str(export_dir), **_QUIET).run()
+  assert not export_dir.exists()
+
+
 def test_a_crashing_mode_is_reported_and_the_others_are_produced(digits_model_dir, tmp_path, monkeypatch):
   monkeypatch.setenv(ABORT_MODES_VARIABLE, "full_int8")
   export_dir = str(tmp_path / "out")

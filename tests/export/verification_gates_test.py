@@ -6,7 +6,7 @@ import pytest
 
 from export.verification_gates import VerificationGates
 
-_GOOD = {"top1_agreement": 1.0, "max_abs_logit_error": 1e-5, "accuracy": 0.95, "reference_accuracy": 0.95,
+_GOOD = {"num_examples": 20, "top1_agreement": 1.0, "max_abs_logit_error": 1e-5, "accuracy": 0.95, "reference_accuracy": 0.95,
          "size_bytes": 250}
 
 
@@ -36,6 +36,16 @@ def test_each_gate_names_its_figure_value_and_mode(mode, changes, figure):
   failures = VerificationGates().for_kind("image").check(mode, {**_GOOD, **changes}, float32_size=1000)
   assert len(failures) == 1
   assert failures[0].startswith(f"{figure} ") and f"(gate for {mode})" in failures[0]
+
+
+@pytest.mark.parametrize("mode", ["float32", "float16", "dynamic_int8", "full_int8"])
+def test_an_artifact_verified_on_no_example_fails_every_gate(mode):
+  # The figures an artifact gets on an empty test split: agreement 1.0 and no error, over nothing.
+  figures = {**_GOOD, "num_examples": 0, "max_abs_logit_error": 0.0}
+  gates = VerificationGates().for_kind("image")
+  assert gates.check(mode, figures, float32_size=1000) == [
+      f"num_examples 0 < 1 (gate for {mode}): the artifact was verified on no example"]
+  assert VerificationGates().for_kind("corpus").check(mode, {**figures, "perplexity_ratio": 1.0}) != []
 
 
 def test_float16_ignores_the_logit_error_and_text_is_looser():

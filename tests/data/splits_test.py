@@ -52,11 +52,41 @@ def test_tiny_classes_stay_in_train_with_a_warning(caplog):
   assert "Class 'pair' has only 2 example(s)" in caplog.text
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 4])
+@pytest.mark.parametrize("count", [3, 4, 5])
 def test_every_class_keeps_a_training_example(count):
   labels = np.repeat(np.arange(3), count)
   result = splits.stratified_split(labels, {"validation": 0.4, "test": 0.5}, seed=1)
   assert sorted(set(labels[result["train"]].tolist())) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("count, fractions, refused, minimum", [
+    (2, _FRACTIONS, "a validation split and a test split", 6),  # two images per class: round(0.2), round(0.4) are 0
+    (4, _FRACTIONS, "a validation split", 6),  # round(0.4) = 0 for validation; the test split gets one per class
+    (1, {"test": 0.2}, "a test split", 3),  # a single example per class stays in training
+])
+def test_a_split_too_small_to_carve_is_refused_with_the_minimum_per_class(count, fractions, refused, minimum,
+                                                                          caplog):
+  labels = np.repeat(np.arange(10), count)
+  with caplog.at_level(logging.WARNING), pytest.raises(splits.DataError) as error:
+    splits.stratified_split(labels, fractions, seed=0)
+  message = str(error.value)
+  assert message.startswith(f"Too few examples to carve {refused}: the largest class has {count} example(s)")
+  assert f"Give every class at least {minimum} examples, or supply the" in message
+  assert "has only" not in caplog.text  # the refusal, not ten warnings before it
+  # The named minimum is exact: that many examples per class carve every split, one fewer does not.
+  result = splits.stratified_split(np.repeat(np.arange(10), minimum), fractions, seed=0)
+  for name in fractions:
+    assert sorted(set(np.repeat(np.arange(10), minimum)[result[name]].tolist())) == list(range(10))
+  with pytest.raises(splits.DataError):
+    splits.stratified_split(np.repeat(np.arange(10), minimum - 1), fractions, seed=0)
+
+
+def test_complete_splits_refuses_an_empty_carved_split_but_keeps_a_supplied_one():
+  features, labels = np.arange(20).reshape(20, 1), np.repeat(np.arange(10), 2)
+  with pytest.raises(splits.DataError, match="Too few examples to carve a validation split and a test split"):
+    splits.complete_splits({"train": (features, labels)}, 0.1, 0.2, seed=0)
+  supplied = {"train": (features, labels), "validation": (features[:3], labels[:3]), "test": (features, labels)}
+  assert len(splits.complete_splits(supplied, 0.1, 0.2, seed=0)["train"][1]) == 20
 
 
 def test_zero_fraction_gives_an_empty_split():

@@ -1,7 +1,9 @@
 """Tests of tfmodels/training/trainer.py on real data (digits; Rotten Tomatoes snippets for the text models)."""
 
 import json
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 
 from tfmodels.config import ConfigError
 from tfmodels.training import distribution
+from tfmodels.training import trainer
 from tfmodels.training.experiment import config_from_flags, train
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
 from tfmodels.training.trainer import TrainingError
@@ -112,6 +115,67 @@ def test_model_dir_holding_another_model_is_refused(digits_run):
   model_dir, _ = digits_run
   with pytest.raises(ArtifactError, match="holds a different run"):
     train(digits_config(params="model.cnn.dense_units=64"), model_dir)
+
+
+@pytest.mark.parametrize("model_dir, fragment", [
+    (lambda tmp: "", "--model_dir is empty: give the directory to write to"),
+    (lambda tmp: str(tmp / "a_file"), "is a file, not a directory. Choose another --model_dir"),
+    (lambda tmp: str(tmp / "a_file" / "run"), "which is a file, not a directory"),
+])
+def test_a_model_dir_that_cannot_be_a_directory_is_refused_before_anything_is_written(tmp_path, model_dir, fragment):
+  (tmp_path / "a_file").write_text("kept as it is")
+  with pytest.raises(ArtifactError, match=fragment):
+    train(digits_config(epochs=1), model_dir(tmp_path))
+  assert sorted(os.listdir(tmp_path)) == ["a_file"] and (tmp_path / "a_file").read_text() == "kept as it is"
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path):
+  (tmp_path / "cache").write_text("")
+  with pytest.raises(ArtifactError, match=r"--data_dir=.*cache is a file, not a directory"):
+    train(digits_config(epochs=1, data_dir=str(tmp_path / "cache")), str(tmp_path / "model"))
+  assert not (tmp_path / "model").exists()
+
+
+def test_an_empty_validation_split_is_refused_and_the_new_model_dir_removed(tmp_path):
+  with pytest.raises(TrainingError, match=r"The validation split of digits has no examples.*validation_fraction=0"):
+    train(digits_config(epochs=1, params="data.validation_fraction=0"), str(tmp_path / "model"))
+  assert not (tmp_path / "model").exists()
+
+
+def test_a_second_training_into_the_same_model_dir_is_refused(tmp_path):
+  model_dir = tmp_path / "model"
+  holder = trainer._lock_model_dir(str(model_dir))  # what a running training holds, from its start to its end
+  try:
+    with pytest.raises(TrainingError, match="Another training is writing to --model_dir=.*train into another"):
+      train(digits_config(epochs=1), str(model_dir))
+    assert os.listdir(model_dir) == [trainer.LOCK_FILE]
+  finally:
+    holder.close()
+  train(digits_config(epochs=1), str(model_dir))  # released: the next run goes ahead
+  assert (model_dir / "model.keras").exists()
+
+
+def test_a_truncated_newest_checkpoint_falls_back_to_the_one_before(digits_run, tmp_path, caplog):
+  model_dir, _ = digits_run
+  copy = tmp_path / "copy"
+  shutil.copytree(model_dir, copy)
+  newest = copy / "checkpoints" / "ckpt-3.data-00000-of-00001"
+  with open(newest, "r+b") as f:  # cut off as by a full disk
+    f.truncate(os.path.getsize(newest) // 2)
+  lines = []
+  with caplog.at_level(logging.WARNING):
+    trainer.Trainer(digits_config(), str(copy), log=lines.append).run()
+  assert "ckpt-3 cannot be read (IndexError: Read less bytes than requested); falling back" in caplog.text
+  assert "Resuming after epoch 2 from" in "\n".join(lines) and any(line.startswith("epoch 3/3") for line in lines)
+  # Epoch 3 trained again from epoch 2's checkpoint ends where the uninterrupted run ended.
+  for a, b in zip(ModelArtifact.load(str(copy)).load_model().get_weights(),
+                  ModelArtifact.load(model_dir).load_model().get_weights()):
+    np.testing.assert_allclose(a, b, atol=1e-5)
+  for name in os.listdir(copy / "checkpoints"):
+    if name.startswith("ckpt-"):
+      (copy / "checkpoints" / name).write_bytes(b"")
+  with pytest.raises(TrainingError, match="No checkpoint in .*checkpoints can be read.*Delete that folder"):
+    trainer.Trainer(digits_config(epochs=4), str(copy), log=lines.append).run()
 
 
 def test_batch_size_must_divide_across_replicas(tmp_path):

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 from typing import Any
+import zipfile
 
 import keras
 import tensorflow as tf
@@ -33,6 +34,11 @@ CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
 MODEL_FILE = "model.keras"
 EVALUATION_FILE = "evaluation.json"
+
+
+# The way out of a damaged file in a model directory.
+_DAMAGED = ("Copy the model directory again from where it came from, or train again into a new --model_dir "
+            "(python tools/train.py --model_dir=...).")
 
 
 @cli.register_user_error
@@ -63,6 +69,9 @@ class ModelArtifact:
   @classmethod
   def load(cls, model_dir: str) -> "ModelArtifact":
     """Reads a trained model directory; raises `ArtifactError` with the way out when it is not one."""
+    if os.path.isfile(model_dir):
+      raise ArtifactError(f"'{model_dir}' is a file, not a model directory: give the directory that holds "
+                          f"{MODEL_FILE} (the --model_dir it was trained into).")
     if not os.path.isdir(model_dir):
       raise ArtifactError(f"Model directory '{model_dir}' does not exist. Train a model first: "
                           f"python tools/train.py --model_dir={model_dir} ...")
@@ -72,9 +81,14 @@ class ModelArtifact:
                             f"(python tools/train.py --model_dir={model_dir} ...) or point to another directory.")
     config = ExperimentConfig.from_dict(read_json(os.path.join(model_dir, CONFIG_FILE)))
     dataset = read_json(os.path.join(model_dir, DATASET_FILE))
-    return cls(model_dir=model_dir, config=config, kind=dataset["kind"],
-               feature_shape=tuple(dataset["feature_shape"]), label_names=tuple(dataset["label_names"]),
-               dataset_name=dataset["name"])
+    _check_model_file(os.path.join(model_dir, MODEL_FILE))
+    try:
+      return cls(model_dir=model_dir, config=config, kind=dataset["kind"],
+                 feature_shape=tuple(dataset["feature_shape"]), label_names=tuple(dataset["label_names"]),
+                 dataset_name=dataset["name"])
+    except (KeyError, TypeError) as error:
+      raise ArtifactError(f"{os.path.join(model_dir, DATASET_FILE)} is not a data set description (no {error} "
+                          f"field). {_DAMAGED}") from None
 
   @property
   def model_name(self) -> str:
@@ -104,8 +118,47 @@ class ModelArtifact:
 
 
 def read_json(path: str) -> Any:
-  with open(path, encoding="utf-8") as f:
-    return json.load(f)
+  """Reads a JSON file of a model directory; raises `ArtifactError` when it is damaged (not UTF-8 JSON)."""
+  try:
+    with open(path, encoding="utf-8") as f:
+      return json.load(f)
+  except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    raise ArtifactError(f"{path} is not valid JSON ({error}). {_DAMAGED}") from None
+
+
+def check_writable_dir(path: str, flag: str) -> None:
+  """Raises `ArtifactError` naming `--flag` and the way out when `path` cannot be created and written.
+
+  Creates nothing: a directory that does not exist yet is checked through its nearest existing parent.
+  """
+  if not path:
+    raise ArtifactError(f"--{flag} is empty: give the directory to write to, e.g. --{flag}=runs/digits_cnn.")
+  existing = os.path.abspath(path)
+  while not os.path.isdir(existing) and not os.path.isfile(existing) and existing != os.path.dirname(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    where = "is a file" if existing == os.path.abspath(path) else f"is inside {existing}, which is a file"
+    raise ArtifactError(f"--{flag}={path} {where}, not a directory. Choose another --{flag}, or move the file away.")
+  try:
+    with tempfile.TemporaryFile(dir=existing):
+      pass
+  except OSError as error:
+    raise ArtifactError(f"Cannot write to --{flag}={path}: {existing} is not writable ({error.strerror or error}). "
+                        f"Choose a --{flag} you can write to, or make {existing} writable.") from None
+
+
+def _check_model_file(path: str) -> None:
+  """Refuses a `.keras` file that is not a complete zip archive (Keras reports such a file as 'File not found')."""
+  try:
+    with zipfile.ZipFile(path) as archive:
+      damaged = archive.testzip()  # reads every member and checks its CRC
+      missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+  except (zipfile.BadZipFile, OSError, EOFError) as error:
+    raise ArtifactError(f"{path} is not a readable Keras model ({error}): it is truncated or damaged. "
+                        f"{_DAMAGED}") from None
+  if damaged or missing:
+    raise ArtifactError(f"{path} is damaged ({f'{damaged} fails its checksum' if damaged else 'no ' + min(missing)}). "
+                        f"{_DAMAGED}")
 
 
 def write_json(path: str, value: Any) -> None:

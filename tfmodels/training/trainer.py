@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import fcntl
 import io
 import math
 import os
@@ -21,6 +22,7 @@ import tempfile
 import time
 from typing import Callable
 
+from absl import logging
 import keras
 import numpy as np
 import tensorflow as tf
@@ -33,11 +35,14 @@ from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
-                                              read_json, write_json, write_text)
+                                              check_writable_dir, read_json, write_json, write_text)
 from tfmodels.training.task_data import TaskData
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
 HISTORY_FILE = "history.json"
+# Held (flock) by the training that writes a model directory; the kernel releases it when that process ends, however
+# it ends, so a killed run never leaves a stale lock behind and the file's existence means nothing.
+LOCK_FILE = ".train.lock"
 
 
 @cli.register_user_error
@@ -85,15 +90,29 @@ class Trainer:
     """Trains (resuming if a checkpoint exists), writes the model directory, returns the test figures."""
     config = self.config
     previous_policy = keras.mixed_precision.global_policy()
+    lock, created = None, False
     try:
       self._check_model_dir()
+      if self.is_chief:
+        # Taken before the data step, which already writes the vocabulary into the directory.
+        created = not os.path.exists(self.model_dir)
+        lock = _lock_model_dir(self.model_dir)
       policy = distribution.set_precision_policy(config.runtime.mixed_precision)
       keras.utils.set_random_seed(config.runtime.seed)
       data = (language_model_data if config.model.is_language_model else classification_data)(
           config, self.model_dir, self.write_dir)
+      empty = [split for split in ("validation", "test") if not data.num_examples[split]]
+      if empty:
+        raise TrainingError(
+            f"The {' and '.join(empty)} split{'s' if len(empty) > 1 else ''} of {config.data.dataset} "
+            f"{'have' if len(empty) > 1 else 'has'} no examples: the best epoch is chosen on "
+            "validation and the model is measured on test, so both need examples. Carve them with a fraction above "
+            f"0 (now --params=data.validation_fraction={config.data.validation_fraction:g},data.test_fraction="
+            f"{config.data.test_fraction:g}) or supply them (README, Data).")
       prepared = data.splits
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(data)
+      created = False  # the directory now describes this run: a later failure keeps it, to resume from
       with self.strategy.scope():
         model = build_model(config.model, **data.model_args)
         optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(data.num_examples["train"] /
@@ -134,8 +153,16 @@ class Trainer:
       keras.mixed_precision.set_global_policy(previous_policy)  # the policy is process-wide: leave it as found
       if not self.is_chief:
         shutil.rmtree(self.write_dir, ignore_errors=True)
+      if created:  # refused before it described a run: what it holds (lock, vocabulary) is this run's alone
+        shutil.rmtree(self.model_dir, ignore_errors=True)
+      if lock is not None:
+        lock.close()
 
   def _check_model_dir(self) -> None:
+    if self.is_chief:
+      check_writable_dir(self.model_dir, "model_dir")
+    if self.config.data.data_dir:  # every worker fills its data cache there before training
+      check_writable_dir(self.config.data.data_dir, "data_dir")
     path = os.path.join(self.model_dir, CONFIG_FILE)
     if not os.path.exists(path):
       return
@@ -227,10 +254,23 @@ class Trainer:
   def _restore(self, checkpoint, epoch_var) -> list[dict]:
     # Every worker restores what the chief wrote (model_dir is shared storage in a multi-worker cluster), so all
     # replicas resume from the same epoch with the same weights.
-    latest = tf.train.latest_checkpoint(os.path.join(self.model_dir, "checkpoints"))
-    if latest is None:
+    directory = os.path.join(self.model_dir, "checkpoints")
+    state = tf.train.get_checkpoint_state(directory)
+    if state is None or not state.all_model_checkpoint_paths:
       return []
-    checkpoint.restore(latest).expect_partial()
+    # Newest first: one cut short (a full disk, a copy broken off) gives way to the one before it, whose epochs
+    # are then trained again.
+    for latest in reversed(state.all_model_checkpoint_paths):
+      try:
+        checkpoint.restore(latest).expect_partial()
+        break
+      except (tf.errors.OpError, IndexError, ValueError) as error:  # what a truncated .index or .data file raises
+        logging.warning("Checkpoint %s cannot be read (%s: %s); falling back to the one before it.", latest,
+                        type(error).__name__, str(error).strip().splitlines()[0] if str(error).strip() else "")
+    else:
+      raise TrainingError(
+          f"No checkpoint in {directory} can be read: they are truncated or damaged. Delete that folder to train "
+          "from the first epoch again, or train into a new --model_dir.")
     completed = int(epoch_var.numpy())
     history_path = os.path.join(self.model_dir, HISTORY_FILE)
     history = read_json(history_path) if os.path.exists(history_path) else []
@@ -374,6 +414,25 @@ def _best_epoch(history: list[dict], metric: str) -> int:
     return min(history, key=lambda row: (row["val_loss"], row["epoch"]))["epoch"]
   # Ties in accuracy (common on small validation splits) go to the lower validation loss.
   return max(history, key=lambda row: (row["val_accuracy"], -row["val_loss"], -row["epoch"]))["epoch"]
+
+
+def _lock_model_dir(model_dir: str):
+  """Creates `model_dir` if needed and locks it for this process; returns the open lock file (closing releases it).
+
+  Raises:
+    TrainingError: another training holds the lock.
+  """
+  os.makedirs(model_dir, exist_ok=True)
+  path = os.path.join(model_dir, LOCK_FILE)
+  lock = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with  (held for the whole run)
+  try:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+  except BlockingIOError:
+    lock.close()
+    raise TrainingError(f"Another training is writing to --model_dir={model_dir} (it holds {path}). Wait until it "
+                        "ends (started again with the same command, a run resumes where it stopped), or train into "
+                        "another --model_dir.") from None
+  return lock
 
 
 def _save_weights_atomically(model: keras.Model, path: str) -> None:

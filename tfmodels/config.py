@@ -28,9 +28,15 @@ class DataConfig:
   """Where the examples come from and how they are shaped.
 
   Attributes:
-    dataset: `digits`, `fashion_mnist`, `rotten_tomatoes`, `images:DIR` or `csv:PATH` for the classifiers; `novels`
-      or `text:PATH` (a UTF-8 text file, or a folder of `.txt` files) for the language models.
-    data_dir: cache for fetched package files and prepared TFDS records (default `~/.cache/tfmodels`).
+    dataset: `digits`, `fashion_mnist`, `rotten_tomatoes`, `images:DIR`, `csv:PATH` or `tfds:NAME[/CONFIG][:VERSION]`
+      (any TFDS data set with an image or text feature and a class label) for the classifiers; `novels`,
+      `text:PATH` (a UTF-8 text file, or a folder of `.txt` files) or `tfds:NAME` of a set of unlabelled texts for
+      the language models.
+    data_dir: cache for fetched package files and prepared TFDS records (default `~/.cache/tfmodels`); a `tfds:NAME`
+      set prepared in the standard TFDS layout `DIR/NAME/CONFIG/VERSION` directly under it is read from there.
+    manual_dir: where the source files of a `tfds:NAME` set that cannot be downloaded lie (e.g. `imagenet2012`).
+    feature_key: the feature a `tfds:NAME` set is read by ("" = its supervised keys' first).
+    label_key: the class label of a `tfds:NAME` set ("" = its supervised keys' second).
     validation_fraction: share of the examples held out for validation when the source has no validation split.
     test_fraction: share of the examples held out for testing when the source has no test split.
     split_seed: seed of the deterministic, stratified split (independent of the training seed on purpose: changing
@@ -46,10 +52,16 @@ class DataConfig:
       left-right with probability 1/2; right for clothes and photos, wrong for digits and text).
     token_dropout: training-time augmentation of texts: each token id is replaced by the out-of-vocabulary id with
       this probability (a regulariser against memorising rare words).
+    cache_budget_mb: a split whose model inputs fit in this many MiB is kept in memory after its first pass; a
+      larger one is streamed from its records in every epoch (0 = stream everything).
+    vocabulary_sample: adapt the text vocabulary on the first this many training texts only (0 = all of them).
   """
 
   dataset: str = "digits"
   data_dir: str = ""
+  manual_dir: str = ""
+  feature_key: str = ""
+  label_key: str = ""
   validation_fraction: float = 0.1
   test_fraction: float = 0.2
   split_seed: int = 0
@@ -60,6 +72,8 @@ class DataConfig:
   shuffle_buffer: int = 10000
   random_flip: str = "none"
   token_dropout: float = 0.0
+  cache_budget_mb: int = 256
+  vocabulary_sample: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,6 +292,9 @@ class ExperimentConfig:
            "none or horizontal")
     _check(0 <= self.data.token_dropout < 1, "data.token_dropout", self.data.token_dropout, "a rate in [0, 1)")
     _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length, "an integer >= 1")
+    _check(self.data.cache_budget_mb >= 0, "data.cache_budget_mb", self.data.cache_budget_mb, "an integer >= 0")
+    _check(self.data.vocabulary_sample >= 0, "data.vocabulary_sample", self.data.vocabulary_sample,
+           "an integer >= 0 (0 = every training text)")
     _check(self.data.max_tokens >= 3, "data.max_tokens", self.data.max_tokens, "an integer >= 3")
     for field in dataclasses.fields(ModelConfig):
       if field.name != "name":

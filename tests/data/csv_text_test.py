@@ -28,7 +28,8 @@ def _rows(count: int = 6):
 
 
 def _load(path: pathlib.Path, **overrides):
-  return csv_text.load_csv_text(str(path), DataConfig(dataset=f"csv:{path}", **overrides))
+  cache = path.parent / "cache" if path.is_file() or path.suffix else path / "cache"
+  return csv_text.load_csv_text(str(path), DataConfig(dataset=f"csv:{path}", data_dir=str(cache), **overrides))
 
 
 def test_single_file_is_split_three_ways(tmp_path):
@@ -111,6 +112,29 @@ def test_non_utf8_names_the_line_and_suggests_iconv(tmp_path):
   assert "iconv -f latin1 -t utf-8" in message
 
 
+def test_unclosed_quote_at_the_end_names_where_it_opens(tmp_path):
+  path = tmp_path / "open.csv"
+  path.write_text('text,label\n"fine",pos\n"never closed,neg\nmore text\n')
+  with pytest.raises(DataError, match="a quoted field that starts on line 3 is never closed"):
+    _load(path)
+
+
+def test_utf16_is_named_with_the_right_iconv(tmp_path):
+  path = tmp_path / "utf16.csv"
+  path.write_bytes("text,label\nGood,pos\nBad,neg\n".encode("utf-16"))
+  with pytest.raises(DataError) as error:
+    _load(path)
+  assert "is utf-16" in str(error.value) and "iconv -f utf-16 -t utf-8" in str(error.value)
+
+
+def test_a_long_field_is_read(tmp_path):
+  long_text = "word " * 40000  # 200,000 characters: over the csv module's default field limit
+  rows = [(long_text, "pos"), ("short", "neg")] + _rows(6)
+  dataset = _load(_write_csv(tmp_path / "long.csv", rows), validation_fraction=0.0)
+  texts = [t for split in ("train", "test") for t in dataset.split_arrays(split)[0].tolist()]
+  assert long_text.encode() in texts
+
+
 def test_file_without_usable_rows(tmp_path):
   with pytest.raises(DataError, match="has no rows with both a text and a label"):
     _load(_write_csv(tmp_path / "empty.csv", [("", "pos")]))
@@ -131,9 +155,11 @@ def test_test_label_missing_from_train_is_an_error(tmp_path):
     _load(tmp_path)
 
 
-@pytest.mark.parametrize("body, line", [('"bad" quote",neg\n', 3), ('"never closed,neg\n', 4)])
-def test_bad_quoting_names_the_line(tmp_path, body, line):
+@pytest.mark.parametrize("body, fragment", [('"bad" quote",neg\n', "not valid CSV near line 3"),
+                                            ('"never closed,neg\n', "in the record that starts on line 3")])
+def test_bad_quoting_names_the_line(tmp_path, body, fragment):
+  # The quote opened on line 3 swallows the line break and is closed by the first quote of line 4.
   path = tmp_path / "quotes.csv"
   path.write_text('text,label\n"fine",pos\n' + body + '"ok",neg\n')
-  with pytest.raises(DataError, match=f"not valid CSV near line {line}"):
+  with pytest.raises(DataError, match=fragment):
     _load(path)

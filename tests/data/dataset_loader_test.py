@@ -14,6 +14,7 @@ from tfmodels.config import DataConfig
 from tfmodels.data import DataError
 from tfmodels.data import load_dataset
 from tfmodels.data.builders import fashion_mnist
+from tfmodels.data.builders.split_carving_builder import carving_config
 
 
 def _assert_well_formed(dataset, kind, feature_shape):
@@ -73,7 +74,7 @@ def test_prepared_standard_fashion_mnist_is_preferred(tmp_path):
       header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, ">i4").tobytes()
       with gzip.open(source / f"{prefix}-{kind}-ubyte.gz", "wb") as stream:
         stream.write(header + array.astype(np.uint8).tobytes())
-  local = fashion_mnist.FashionMnist(data_dir=str(tmp_path / "local"))
+  local = fashion_mnist.FashionMnist(data_dir=str(tmp_path / "local"), config=carving_config(0.0, 0.2, 0))
   local.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(source)))
   version = tfds.builder_cls("fashion_mnist").VERSION
   standard = tmp_path / "data" / "tfds" / "fashion_mnist" / str(version)
@@ -86,13 +87,15 @@ def test_prepared_standard_fashion_mnist_is_preferred(tmp_path):
 
   dataset = load_dataset(DataConfig(dataset="fashion_mnist", data_dir=str(tmp_path / "data"),
                                     validation_fraction=0.5))
+  # TFDS's own copy has no validation split: it is sliced off the end of train.
   assert dataset.num_examples == {"train": 10, "validation": 10, "test": 10}
+  assert dataset.split_specs == {"train": "train[:10]", "validation": "train[10:20]", "test": "test"}
   assert not (tmp_path / "data" / "tfds" / "fashion_mnist_local").exists()
   assert not (tmp_path / "data" / "packages").exists()
 
 
 @pytest.mark.parametrize("name, fragment", [
-    ("mnist", "Unknown dataset 'mnist'. Use one of digits, fashion_mnist, rotten_tomatoes, or your own data as "
+    ("mnist", "Unknown dataset 'mnist'. Use one of digits, fashion_mnist, rotten_tomatoes, your own data as "
               "images:DIR"),
     ("images:", "names no path"),
     ("csv:  ", "names no path"),

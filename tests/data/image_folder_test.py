@@ -38,7 +38,9 @@ def _make_folder(root: pathlib.Path, labels=(0, 1, 2), per_label: int = 10, suff
 
 
 def _load(root: pathlib.Path, **overrides):
-  return image_folder.load_image_folder(str(root), DataConfig(dataset=f"images:{root}", **overrides))
+  # The prepared copy goes beside the folder, not into the shared cache.
+  return image_folder.load_image_folder(str(root), DataConfig(dataset=f"images:{root}",
+                                                              data_dir=str(root.parent / "cache"), **overrides))
 
 
 def test_flat_folder_is_split_three_ways_with_exact_pixels(tmp_path):
@@ -164,7 +166,8 @@ def test_label_folder_without_images(tmp_path):
 
 
 def test_corrupt_and_truncated_files_are_all_reported(tmp_path):
-  root = _make_folder(tmp_path / "d", labels=(0, 1), per_label=3)
+  # Enough good images to carve every split, so that the bad ones are found in train, validation and test alike.
+  root = _make_folder(tmp_path / "d", labels=(0, 1), per_label=10)
   (root / "digit_0" / "empty.png").write_bytes(b"")
   (root / "digit_1" / "garbage.jpg").write_bytes(b"this is not a jpeg at all")
   good = (root / "digit_1" / "0.png").read_bytes()

@@ -5,6 +5,9 @@
   document each. The books are hard-wrapped lines with blank lines between paragraphs; the lines of a paragraph are
   joined with single spaces (runs of spaces collapsed), and paragraphs end with one "\\n". Case and punctuation stay:
   a character model learns them too.
+- `tfds:NAME`: the texts of a TFDS data set (see `tfds_source.py`), its splits one after the other, each text
+  followed by "\\n". Consecutive texts are joined into documents of at least `TFDS_DOCUMENT_CHARACTERS` characters,
+  so that sets of short sentences (such as `lm1b`) give windows too. The texts are read into memory.
 - `text:PATH`: a UTF-8 text file, or a folder whose `*.txt` files (searched recursively, sorted by path, hidden files
   and folders skipped) are the documents. A byte-order mark is dropped and line ends become "\\n"; the text is
   otherwise kept exactly as it is.
@@ -20,11 +23,13 @@ import warnings
 
 from tfmodels.config import DataConfig
 from tfmodels.data import package_cache
+from tfmodels.data import tfds_source
 from tfmodels.data.data_error import DataError
 from tfmodels.data.text_corpus import TextCorpus
 
 CORPUS_NAMES = ("novels",)
 TEXT_PREFIX = "text:"
+TFDS_DOCUMENT_CHARACTERS = 16384
 
 _LINE_ENDS = re.compile(r"\r\n?")
 
@@ -49,6 +54,8 @@ def load_corpus(config: DataConfig) -> TextCorpus:
   name = config.dataset
   if name == "novels":
     documents = _read_novels(config.data_dir)
+  elif tfds_source.is_tfds(name):
+    documents = _join_texts(name, tfds_source.corpus_texts(config))
   elif name.startswith(TEXT_PREFIX):
     path = name[len(TEXT_PREFIX):]
     if not path.strip():
@@ -58,6 +65,22 @@ def load_corpus(config: DataConfig) -> TextCorpus:
     raise DataError(f"Dataset '{name}' is not a text corpus. Language models read {', '.join(CORPUS_NAMES)} or "
                     f"{TEXT_PREFIX}PATH (a UTF-8 text file, or a folder of .txt files).")
   return TextCorpus.from_documents(name, documents, config)
+
+
+def _join_texts(name: str, texts) -> list[tuple[str, str]]:
+  """Consecutive texts joined into documents of at least `TFDS_DOCUMENT_CHARACTERS` characters."""
+  documents, parts, length = [], [], 0
+  for text in texts:
+    parts.append(_LINE_ENDS.sub("\n", text).rstrip("\n") + "\n")
+    length += len(parts[-1])
+    if length >= TFDS_DOCUMENT_CHARACTERS:
+      documents.append((f"{name}#{len(documents)}", "".join(parts)))
+      parts, length = [], 0
+  if parts:
+    documents.append((f"{name}#{len(documents)}", "".join(parts)))
+  if not documents:
+    raise DataError(f"'{name}' holds no text. Use a TFDS set with a Text feature that has examples.")
+  return documents
 
 
 def _read_novels(data_dir: str) -> list[tuple[str, str]]:

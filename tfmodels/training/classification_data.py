@@ -1,4 +1,8 @@
-"""Classification data for the trainer: images as they are, texts through a vocabulary adapted on training texts."""
+"""Classification data for the trainer: images as they are, texts through a vocabulary adapted on training texts.
+
+Both stream from the data set's records: texts are tokenized in batches inside the tf.data pipeline, and the
+vocabulary is adapted on a stream of the training texts (or its first `data.vocabulary_sample`).
+"""
 
 from __future__ import annotations
 
@@ -31,9 +35,17 @@ def classification_data(config: ExperimentConfig, model_dir: str, write_dir: str
     raise DataError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier needs at "
                     "least two. Add examples of another class.")
   preprocess, vocab_size = _preprocessor(config, dataset, model_dir, write_dir)
+  input_bytes = (dataset.example_bytes() if dataset.kind == "image" else 4 * config.data.sequence_length) + 8
+
+  def reader(split, shuffle_seed, input_context):
+    return _prepare(dataset.read(split, shuffle_seed=shuffle_seed, input_context=input_context), preprocess)
+
   return TaskData(
       kind=dataset.kind,
-      splits={split: _prepare(dataset.splits[split], preprocess) for split in dataset.splits},
+      reader=reader,
+      num_files={split: dataset.num_files(split) for split in dataset.num_examples},
+      input_bytes=input_bytes,
+      cache_budget_bytes=config.data.cache_budget_mb << 20,
       num_examples=dict(dataset.num_examples),
       model_args={"num_classes": len(dataset.label_names), "feature_shape": dataset.feature_shape,
                   "vocab_size": vocab_size, "sequence_length": config.data.sequence_length},
@@ -48,7 +60,7 @@ def _preprocessor(config: ExperimentConfig, dataset: data_lib.LoadedDataset, mod
     if model_name != "cnn":
       raise ConfigError(f"Model '{model_name}' reads text, but '{dataset.name}' holds images. Use --model=cnn, or a "
                         "text data set (rotten_tomatoes, csv:PATH).")
-    return (lambda pixels: pixels), 0
+    return None, 0
   if model_name == "cnn":
     raise ConfigError(f"Model 'cnn' reads images, but '{dataset.name}' holds text. Use --model=lstm or "
                       "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
@@ -57,17 +69,20 @@ def _preprocessor(config: ExperimentConfig, dataset: data_lib.LoadedDataset, mod
   if os.path.exists(saved):  # Resuming: the ids the checkpoint learned must not change.
     vectorizer = load_vectorizer(saved, length)
   else:
-    vectorizer = adapt_vectorizer(dataset.splits["train"].map(lambda text, label: text), config.data.max_tokens,
-                                  length)
+    texts = dataset.read("train").map(lambda text, label: text)
+    if config.data.vocabulary_sample:
+      texts = texts.take(config.data.vocabulary_sample)
+    vectorizer = adapt_vectorizer(texts, config.data.max_tokens, length)
   os.makedirs(write_dir, exist_ok=True)
   save_vocabulary(vectorizer, os.path.join(write_dir, VOCABULARY_FILE))
   return (lambda texts: token_ids(vectorizer, texts)), vectorizer.vocabulary_size()
 
 
 def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:
-  """Turns raw features into model inputs once (tokenization runs in batches, which is much faster than one text
-  at a time) and caches the result in memory for every later epoch."""
+  """Turns raw features into model inputs (tokenization runs in batches, which is much faster than one text at a
+  time)."""
+  if preprocess is None:
+    return split
   return (split.batch(1024)
           .map(lambda features, labels: (preprocess(features), labels), num_parallel_calls=tf.data.AUTOTUNE)
-          .unbatch()
-          .cache())
+          .unbatch())

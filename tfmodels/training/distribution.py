@@ -81,6 +81,15 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
   return task_type == "chief" or (task_type == "worker" and task_id == 0) or task_type is None
 
 
+def num_workers(strategy: tf.distribute.Strategy) -> int:
+  """Processes that each run an input pipeline: the workers (and chief) of a cluster, else 1."""
+  resolver = getattr(strategy, "cluster_resolver", None)
+  if resolver is None:
+    return 1
+  jobs = resolver.cluster_spec().as_dict()
+  return max(1, sum(len(jobs.get(job, ())) for job in ("chief", "worker")))
+
+
 def resolve_mixed_precision(name: str) -> str:
   """Maps `auto` to a policy for the devices present: float16 on GPUs of compute capability >= 7.0
   (bfloat16 on >= 8.0, where it is as fast and needs no loss scaling), float32 otherwise."""

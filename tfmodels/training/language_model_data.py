@@ -32,7 +32,7 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
     DataError: the corpus cannot be read, or a split is too small for one window.
   """
   name = config.data.dataset
-  if not data_lib.is_corpus(name):
+  if not (data_lib.is_corpus(name) or name.startswith(data_lib.TFDS_PREFIX)):
     raise ConfigError(f"Model '{config.model.name}' learns from running text, but '{name}' is a labelled data set. "
                       f"Use --dataset=novels or --dataset={data_lib.TEXT_PREFIX}PATH (a UTF-8 text file or a folder "
                       "of .txt files), or a classifier (--model=cnn, lstm or transformer).")
@@ -60,11 +60,19 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
     return {"perplexity": perplexity, "bigram_perplexity": bigram_perplexity,
             "perplexity_over_bigram": perplexity / bigram_perplexity, "num_tokens": int(windows["test"][1].size)}
 
+  def reader(split, shuffle_seed, input_context):
+    del shuffle_seed, input_context  # The windows are in memory: one "file" per split.
+    inputs, targets = windows[split]
+    # Targets are int64, as class labels are: the trainer's steps compare them with int64 argmaxes.
+    return tf.data.Dataset.from_tensor_slices((inputs, targets.astype(np.int64)))
+
   return TaskData(
       kind="corpus",
-      # Targets are int64, as class labels are: the trainer's steps compare them with int64 argmaxes.
-      splits={split: tf.data.Dataset.from_tensor_slices((inputs, targets.astype(np.int64))).cache()
-              for split, (inputs, targets) in windows.items()},
+      reader=reader,
+      num_files={split: 1 for split in windows},
+      input_bytes=12 * length,
+      # The windows are already in memory as arrays: keeping their tensors too costs little and saves the slicing.
+      cache_budget_bytes=1 << 62,
       num_examples={split: int(len(inputs)) for split, (inputs, _) in windows.items()},
       model_args={"num_classes": vocabulary.size, "feature_shape": (length,), "vocab_size": vocabulary.size,
                   "sequence_length": length},

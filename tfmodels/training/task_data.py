@@ -2,32 +2,81 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
+import dataclasses
 from typing import Any
 
 import tensorflow as tf
 
+# Splits worth keeping in memory: they are read in every epoch. The test split is read once, at the end.
+CACHED_SPLITS = ("validation", "train")
+
+Reader = Callable[[str, "int | None", "tf.distribute.InputContext | None"], tf.data.Dataset]
+
 
 @dataclasses.dataclass(frozen=True)
 class TaskData:
-  """A data set turned into model inputs and targets.
+  """A data set turned into model inputs and targets, read as streams.
 
   Attributes:
     kind: `image`, `text` (classification) or `corpus` (language modelling).
-    splits: `train`, `validation` and `test`, each an unbatched, cached `tf.data.Dataset` of `(inputs, targets)`:
-      a class id per example for a classifier, the next token id at each position for a language model.
     num_examples: examples (images, texts or windows) in each split.
     model_args: keyword arguments of `build_model` besides the model config (`num_classes`, `feature_shape`,
       `vocab_size`, `sequence_length`).
     description: what `dataset.json` records of the data.
+    reader: `(split, file shuffle seed or None, input context or None)` -> an unbatched `tf.data.Dataset` of
+      `(inputs, targets)` (a class id per example for a classifier, the next token id at each position for a
+      language model), streamed from the records: with a seed, the files in a seeded order; with an input context,
+      only that pipeline's files.
+    num_files: the record files each split is read from (a pipeline can read its own files only when there are at
+      least as many as pipelines).
+    input_bytes: bytes of one example's model inputs and targets, for the memory budget.
+    cache_budget_bytes: the train and validation splits are held in memory after their first pass while together
+      they fit (validation first); others are streamed in every epoch.
     test_figures: returns figures for `evaluation.json` that the task adds to the loss and accuracy, given the test
       loss (e.g. perplexities).
   """
 
   kind: str
-  splits: dict[str, tf.data.Dataset]
   num_examples: dict[str, int]
   model_args: dict[str, Any]
   description: dict[str, Any]
+  reader: Reader
+  num_files: dict[str, int]
+  input_bytes: int
+  cache_budget_bytes: int
   test_figures: Callable[[float], dict[str, Any]] = lambda loss: {}
+  _cache: dict[str, tf.data.Dataset] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+  @property
+  def cached_splits(self) -> tuple[str, ...]:
+    """The splits held in memory (see `cache_budget_bytes`)."""
+    chosen, used = [], 0
+    for split in CACHED_SPLITS:
+      size = self.num_examples[split] * self.input_bytes
+      if used + size <= self.cache_budget_bytes:
+        chosen.append(split)
+        used += size
+    return tuple(chosen)
+
+  @property
+  def splits(self) -> dict[str, tf.data.Dataset]:
+    """Every split, whole and in record order (held in memory where the budget allows)."""
+    return {split: self.dataset(split) for split in self.num_examples}
+
+  def can_read_own_files(self, split: str, input_context: tf.distribute.InputContext) -> bool:
+    """Whether each of the context's pipelines can read only its own files of `split`: the split is streamed (not
+    held in memory) and has at least as many files as there are pipelines."""
+    return (input_context.num_input_pipelines > 1 and split not in self.cached_splits
+            and self.num_files[split] >= input_context.num_input_pipelines)
+
+  def dataset(self, split: str, shuffle_seed: int | None = None,
+              input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """`split` as unbatched `(inputs, targets)`: from memory when cached (filled by the first pass; `shuffle_seed`
+    then does not apply), else streamed (see `reader`); given an `input_context` (see `can_read_own_files`), only
+    that pipeline's files."""
+    if split in self.cached_splits:
+      if split not in self._cache:
+        self._cache[split] = self.reader(split, None, None).cache()
+      return self._cache[split]
+    return self.reader(split, shuffle_seed, input_context)

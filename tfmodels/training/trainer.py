@@ -109,7 +109,6 @@ class Trainer:
             "validation and the model is measured on test, so both need examples. Carve them with a fraction above "
             f"0 (now --params=data.validation_fraction={config.data.validation_fraction:g},data.test_fraction="
             f"{config.data.test_fraction:g}) or supply them (README, Data).")
-      prepared = data.splits
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(data)
       created = False  # the directory now describes this run: a later failure keeps it, to resume from
@@ -130,10 +129,10 @@ class Trainer:
                f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
                f"{model.count_params():,} parameters.")
       steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile)
-      evaluation_batches = {split: self._batches(prepared[split], training=False) for split in ("validation", "test")}
+      evaluation_batches = {split: self._batches(data, split, training=False) for split in ("validation", "test")}
       writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
-        train = self._batches(prepared["train"], training=True, epoch=epoch)
+        train = self._batches(data, "train", training=True, epoch=epoch)
         result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch, data.num_examples["train"])
         history.append(dataclasses.asdict(result))
         self._end_epoch(result, history, model, manager, epoch_var, writer)
@@ -167,8 +166,8 @@ class Trainer:
     if not os.path.exists(path):
       return
     previous = ExperimentConfig.from_dict(read_json(path))
-    # Where the cache lives and how big the shuffle buffer is do not change what is learned.
-    ignored = {"data_dir": "", "shuffle_buffer": 0}
+    # Where the cache lives, how big the shuffle buffer is and what is held in memory do not change what is learned.
+    ignored = {"data_dir": "", "manual_dir": "", "shuffle_buffer": 0, "cache_budget_mb": 0}
     for part in ("model", "data"):
       before, now = getattr(previous, part), getattr(self.config, part)
       if part == "data":
@@ -179,33 +178,63 @@ class Trainer:
             f"{previous.data.dataset}, other {part} settings). Choose a new --model_dir, or delete this one to "
             "start over.")
 
-  def _batches(self, prepared: tf.data.Dataset, training: bool, epoch: int = 0):
-    """Shuffles (training), batches by the global batch size, prefetches and distributes a prepared split."""
+  def _batches(self, data: TaskData, split: str, training: bool, epoch: int = 0):
+    """One split, distributed: every input pipeline (one per worker) is made by `_input_pipeline`."""
+    if distribution.num_workers(self.strategy) == 1:
+      # One pipeline of global batches that the strategy splits between the local replicas: no replica is ever
+      # handed an empty batch (a convolution over zero examples fails on TensorFlow's CPU kernels).
+      pipeline = self._input_pipeline(data, split, training, epoch, tf.distribute.InputContext(
+          num_replicas_in_sync=1))
+      options = tf.data.Options()
+      # With the DATA policy tf.distribute rebatches a short last batch evenly across the replicas ([6, 5], not
+      # [11, 0]); on one worker nothing is sharded.
+      options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+      return self.strategy.experimental_distribute_dataset(pipeline.with_options(options))
+    return self.strategy.distribute_datasets_from_function(
+        lambda context: self._input_pipeline(data, split, training, epoch, context))
+
+  def _input_pipeline(self, data: TaskData, split: str, training: bool, epoch: int,
+                      context: tf.distribute.InputContext) -> tf.data.Dataset:
+    """Reads, shuffles (training), batches and prefetches one input pipeline's share of a split.
+
+    In a cluster, each worker reads only its own record files of a streamed training split that has at least as many
+    files as workers; as the workers' shares then differ a little in size, each repeats its share and takes the same
+    number of full batches (ceil(examples / global batch)), so no replica ever waits for or is handed an empty
+    batch. Otherwise (the split is held in memory, has too few files, or is an evaluation split) every worker reads
+    the whole split in the same seeded order and keeps every n-th example after the shuffle, so the global batches
+    are those one process would make.
+    """
     config = self.config
-    batches = prepared
+    # A fixed order per epoch (seed + epoch) makes a resumed run identical to an uninterrupted one.
+    seed = config.runtime.seed + epoch
+    own_files = training and data.can_read_own_files(split, context)
+    examples = data.dataset(split, shuffle_seed=seed if training else None, input_context=context if own_files else None)
     if training:
-      # A fixed order per epoch (seed + epoch) makes a resumed run identical to an uninterrupted one.
-      batches = batches.shuffle(config.data.shuffle_buffer, seed=config.runtime.seed + epoch,
-                                reshuffle_each_iteration=False)
-    batches = batches.batch(config.trainer.batch_size)
+      examples = examples.shuffle(config.data.shuffle_buffer, seed=seed, reshuffle_each_iteration=False)
+    per_replica = context.get_per_replica_batch_size(config.trainer.batch_size)
+    if own_files:
+      steps = math.ceil(data.num_examples[split] / config.trainer.batch_size)
+      batches = examples.repeat().batch(per_replica, drop_remainder=True).take(steps)
+    else:
+      if context.num_input_pipelines > 1:
+        examples = examples.shard(context.num_input_pipelines, context.input_pipeline_id)
+      batches = examples.batch(per_replica)
     augment = _augmentation(config.data) if training else None
     if augment is not None:
       # Stateless, seeded by (seed + epoch, batch index): a resumed run augments exactly as the original would have.
       batches = batches.enumerate().map(
-          lambda index, batch: (augment(batch[0], tf.stack([tf.constant(config.runtime.seed + epoch, tf.int64),
-                                                             index])), batch[1]),
+          lambda index, batch: (augment(batch[0], tf.stack([tf.constant(seed, tf.int64), index])), batch[1]),
           num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
-    # Every source is in memory or a single file: shard by data, not by files.
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    # The pipeline shards itself (above); tf.distribute must not shard it again.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
     prefetch = tf.data.AUTOTUNE
     if not tf.config.list_logical_devices("GPU"):
       # On a CPU the step keeps every core busy, and tf.data's autotuning threads take their cycles from it (5-10 %
       # of the examples per second on 2 cores: tools/benchmark.py); two batches ahead keep the step fed.
       options.autotune.enabled = False
       prefetch = 2
-    batches = batches.with_options(options).prefetch(prefetch)
-    return self.strategy.experimental_distribute_dataset(batches)
+    return batches.with_options(options).prefetch(prefetch)
 
   def _train_epoch(self, steps: "_Steps", train, validation, epoch: int, num_train: int) -> EpochResult:
     total_steps = math.ceil(num_train / self.config.trainer.batch_size)

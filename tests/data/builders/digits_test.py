@@ -7,12 +7,15 @@ import tensorflow_datasets as tfds
 from tfmodels.data.builders.digits import Digits
 
 
-def test_prepares_all_digits_scaled_to_uint8(tmp_path):
+def test_prepares_all_digits_scaled_to_uint8_in_three_stratified_splits(tmp_path):
   builder = Digits(data_dir=str(tmp_path))
   builder.download_and_prepare()
-  assert builder.info.splits["train"].num_examples == 1797
+  counts = {name: split.num_examples for name, split in builder.info.splits.items()}
+  assert counts == {"train": 1259, "validation": 179, "test": 359}
   assert builder.info.features["label"].names == [str(d) for d in range(10)]
-  data = tfds.as_numpy(builder.as_dataset(split="train", batch_size=-1))
+  test_labels = tfds.as_numpy(builder.as_dataset(split="test", batch_size=-1))["label"]
+  assert np.bincount(test_labels).min() >= 35 and np.bincount(test_labels).max() <= 37  # 20 % of each digit
+  data = tfds.as_numpy(builder.as_dataset(split="train+validation+test", batch_size=-1))
   assert data["image"].shape == (1797, 8, 8, 1) and data["image"].dtype == np.uint8
   # TFDS stores examples in its own order; compare as multisets of (image, label).
   source = datasets.load_digits()

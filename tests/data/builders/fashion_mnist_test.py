@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 
 from tfmodels.data import DataError
 from tfmodels.data.builders import fashion_mnist
+from tfmodels.data.builders.split_carving_builder import carving_config
 
 
 def _write_idx(path: pathlib.Path, array: np.ndarray, magic_type: int = 0x08) -> pathlib.Path:
@@ -51,7 +52,8 @@ def test_read_idx_rejects_a_truncated_file(tmp_path):
 
 def test_builder_reads_train_and_test(tmp_path):
   arrays = _write_set(tmp_path)
-  builder = fashion_mnist.FashionMnist(data_dir=str(tmp_path / "tfds"))
+  # No validation carved from 12 training images: the official splits are written as they are.
+  builder = fashion_mnist.FashionMnist(data_dir=str(tmp_path / "tfds"), config=carving_config(0.0, 0.2, 0))
   assert builder.name == "fashion_mnist_local"
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path)))
   assert {name: split.num_examples for name, split in builder.info.splits.items()} == {"train": 12, "test": 5}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import tensorflow_datasets as tfds
 
+from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder
+
 _DESCRIPTION = """1,797 8x8 grey images of handwritten digits (UCI ML hand-written digits, as shipped with
-scikit-learn). Pixel values 0..16 are scaled to 0..255 with round(v * 255 / 16). One split, `train`, holds all of
-them; validation and test are carved from it later."""
+scikit-learn). Pixel values 0..16 are scaled to 0..255 with round(v * 255 / 16). The source is one pool; validation and
+test are carved from it class by class."""
 
 _CITATION = """@misc{uci_optdigits,
   author = {Alpaydin, E. and Kaynak, C.},
@@ -17,11 +19,11 @@ _CITATION = """@misc{uci_optdigits,
 }"""
 
 
-class Digits(tfds.core.GeneratorBasedBuilder):
+class Digits(SplitCarvingBuilder):
   """scikit-learn's `load_digits()` as a TFDS data set of `(8, 8, 1)` uint8 images and labels 0..9."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("2.0.0")
+  RELEASE_NOTES = {"1.0.0": "Initial release.", "2.0.0": "Train, validation and test written as records."}
 
   def _info(self) -> tfds.core.DatasetInfo:
     # `builder=self` because this module lives outside a TFDS package, where metadata files would be looked up.
@@ -37,13 +39,11 @@ class Digits(tfds.core.GeneratorBasedBuilder):
         citation=_CITATION,
         license="BSD-3-Clause (scikit-learn); CC BY 4.0 (UCI data)")
 
-  def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+  def _source_splits(self, dl_manager: tfds.download.DownloadManager) -> dict[str, SourceSplit]:
     del dl_manager  # The data ships inside scikit-learn.
-    return {"train": self._generate_examples()}
-
-  def _generate_examples(self):
     from sklearn import datasets  # pylint: disable=g-import-not-at-top  # Only needed while preparing.
     digits = datasets.load_digits()
     images = np.round(digits.images * 255 / 16).astype(np.uint8)[..., np.newaxis]
-    for index, (image, label) in enumerate(zip(images, digits.target)):
-      yield index, {"image": image, "label": int(label)}
+    labels = digits.target.astype(np.int64)
+    return {"train": SourceSplit(labels, lambda indices: ({"image": images[i], "label": int(labels[i])}
+                                                          for i in indices))}

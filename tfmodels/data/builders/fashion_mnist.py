@@ -8,6 +8,7 @@ import os
 import numpy as np
 import tensorflow_datasets as tfds
 
+from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder
 from tfmodels.data.data_error import DataError
 
 LABEL_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -50,14 +51,15 @@ def read_idx(path: str) -> np.ndarray:
   return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
 
 
-class FashionMnist(tfds.core.GeneratorBasedBuilder):
-  """Fashion-MNIST from local IDX `.gz` files given as the manual directory: `train` 60,000, `test` 10,000."""
+class FashionMnist(SplitCarvingBuilder):
+  """Fashion-MNIST from local IDX `.gz` files given as the manual directory: the official `train` 60,000 (validation
+  carved from it) and `test` 10,000."""
 
   # TFDS has its own `fashion_mnist`, which downloads the files and checks their checksums; this one reads files
   # already on disk, so it needs a name of its own.
   name = "fashion_mnist_local"
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Initial release."}
+  VERSION = tfds.core.Version("2.0.0")
+  RELEASE_NOTES = {"1.0.0": "Initial release.", "2.0.0": "Train, validation and test written as records."}
   MANUAL_DOWNLOAD_INSTRUCTIONS = (
       "Put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
       "t10k-labels-idx1-ubyte.gz in the manual directory (Debian: `apt-get download dataset-fashion-mnist`, then "
@@ -77,18 +79,18 @@ class FashionMnist(tfds.core.GeneratorBasedBuilder):
         citation=_CITATION,
         license="MIT")
 
-  def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+  def _source_splits(self, dl_manager: tfds.download.DownloadManager) -> dict[str, SourceSplit]:
     source = str(dl_manager.manual_dir)
     missing = [name for files in _FILES.values() for name in files if not os.path.exists(os.path.join(source, name))]
     if missing:
       raise DataError(f"{source} lacks {', '.join(missing)}. {self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
-    return {split: self._generate_examples(source, *files) for split, files in _FILES.items()}
+    return {split: self._source_split(source, *files) for split, files in _FILES.items()}
 
-  def _generate_examples(self, source: str, images_file: str, labels_file: str):
+  def _source_split(self, source: str, images_file: str, labels_file: str) -> SourceSplit:
     images = read_idx(os.path.join(source, images_file))
     labels = read_idx(os.path.join(source, labels_file))
     if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
       raise DataError(f"{images_file} {images.shape} and {labels_file} {labels.shape} do not hold matching 28x28 "
                       "images and labels. Replace them with the original Fashion-MNIST files.")
-    for index, (image, label) in enumerate(zip(images, labels)):
-      yield index, {"image": image[..., np.newaxis], "label": int(label)}
+    return SourceSplit(labels.astype(np.int64), lambda indices: (
+        {"image": images[i][..., np.newaxis], "label": int(labels[i])} for i in indices))

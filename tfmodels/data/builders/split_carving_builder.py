@@ -1,0 +1,98 @@
+"""A TFDS builder that writes train, validation and test records, carving the splits its source lacks.
+
+Every data set that the project prepares itself (digits, fashion_mnist, rotten_tomatoes, `images:DIR`, `csv:PATH`)
+is a subclass. A subclass lists its source splits with the label of every example (`SourceSplit`); labels are cheap
+to know before any pixel is decoded (folder names, a CSV column, a label file). The missing validation and test
+splits are then carved class by class with `splits.stratified_split`, and each split's examples are generated and
+written once. TFDS shuffles the examples of a split by a hash of their keys while writing (the key is the index in
+the source split), so a split never arrives sorted by class, and the same source always gives the same records.
+
+The split parameters are part of the builder config's name (`CarvingConfig`), so data prepared with other fractions
+or another seed lives beside it instead of being mistaken for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+import dataclasses
+from typing import Any
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from tfmodels.data import splits
+
+SPLIT_NAMES = ("train", "validation", "test")
+# Shards of a few MiB: enough files for each worker of a cluster to read its own, few enough to open quickly.
+MIN_SHARD_BYTES = 4 << 20
+MAX_SHARD_BYTES = 64 << 20
+
+
+@dataclasses.dataclass(eq=False)
+class CarvingConfig(tfds.core.BuilderConfig):
+  """How the missing splits are carved; the name encodes the fields (see `carving_config`).
+
+  Attributes:
+    validation_fraction: share of the training examples of each class carved for validation.
+    test_fraction: share of the training examples of each class carved for testing.
+    split_seed: seed of the stratified split.
+  """
+
+  validation_fraction: float = 0.1
+  test_fraction: float = 0.2
+  split_seed: int = 0
+
+
+def carving_config(validation_fraction: float, test_fraction: float, split_seed: int,
+                   fingerprint: str = "") -> CarvingConfig:
+  """The config for these split parameters; `fingerprint` (of the source files) is added to the name when given."""
+  name = f"val{validation_fraction:g}_test{test_fraction:g}_seed{split_seed}".replace(".", "p").replace("-", "m")
+  return CarvingConfig(name=f"{name}_{fingerprint}" if fingerprint else name, validation_fraction=validation_fraction,
+                       test_fraction=test_fraction, split_seed=split_seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSplit:
+  """One split as the source has it.
+
+  Attributes:
+    labels: the class id of every example, in the source's order.
+    examples: given sorted source indices, yields the TFDS example of each, in that order.
+  """
+
+  labels: np.ndarray
+  examples: Callable[[np.ndarray], Iterator[dict[str, Any]]]
+
+
+class SplitCarvingBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+  """Base of the project's builders: subclasses implement `_info` and `_source_splits`."""
+
+  def __init__(self, *, config: CarvingConfig | None = None, **kwargs):
+    super().__init__(config=config or carving_config(0.1, 0.2, 0), **kwargs)
+
+  def _source_splits(self, dl_manager: tfds.download.DownloadManager) -> dict[str, SourceSplit]:
+    """The splits the source has (`train` required, `validation` and `test` optional)."""
+    raise NotImplementedError
+
+  def label_names(self) -> tuple[str, ...]:
+    return tuple(self.info.features[self.info.supervised_keys[1]].names)
+
+  def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+    config: CarvingConfig = self.builder_config
+    source = self._source_splits(dl_manager)
+    fractions = {name: fraction for name, fraction in (("validation", config.validation_fraction),
+                                                       ("test", config.test_fraction)) if name not in source}
+    carved = splits.stratified_split(source["train"].labels, fractions, config.split_seed, self.label_names())
+    chosen = {name: (source[name], np.arange(len(source[name].labels))) for name in source if name != "train"}
+    chosen.update({name: (source["train"], np.sort(indices)) for name, indices in carved.items()})
+    # TFDS cannot write a split without examples (a fraction of 0): such a split is left out and reads as empty.
+    return {name: self._generate_examples(*chosen[name]) for name in SPLIT_NAMES if len(chosen[name][1])}
+
+  def _generate_examples(self, source: SourceSplit, indices: np.ndarray) -> Iterable[tuple[int, dict[str, Any]]]:
+    return zip(indices.tolist(), source.examples(indices))
+
+
+def download_config(manual_dir: str | None = None) -> tfds.download.DownloadConfig:
+  """Preparation settings of every builder of the project: shards of `MIN_SHARD_BYTES`..`MAX_SHARD_BYTES`."""
+  return tfds.download.DownloadConfig(manual_dir=manual_dir, min_shard_size=MIN_SHARD_BYTES,
+                                      max_shard_size=MAX_SHARD_BYTES)

@@ -5,7 +5,6 @@ r"""Evaluates a trained model directory: accuracy, loss, per-class figures and a
 Writes evaluation_<split>.json and confusion_matrix_<split>.png into --output_dir (default: the model directory).
 """
 
-import json
 import os
 import sys
 
@@ -26,10 +25,8 @@ def main(argv):
   from tfmodels.training.evaluation import evaluate_artifact  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
-    figures = evaluate_artifact(ModelArtifact.load(_MODEL_DIR.value), dataset_name=_DATASET.value,
-                                split=_SPLIT.value, output_dir=_OUTPUT_DIR.value)
-  summary = {key: figures[key] for key in ("model", "dataset", "split", "accuracy", "loss", "num_examples")}
-  print(json.dumps(summary, indent=2))
+    evaluate_artifact(ModelArtifact.load(_MODEL_DIR.value), dataset_name=_DATASET.value, split=_SPLIT.value,
+                      output_dir=_OUTPUT_DIR.value, log=print)
 
 
 if __name__ == "__main__":

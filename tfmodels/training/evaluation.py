@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import dataclasses
+import json
 import os
 
 import numpy as np
@@ -10,15 +12,22 @@ import tensorflow as tf
 
 from tfmodels import data as data_lib
 from tfmodels.training.history_plot import save_figure
-from tfmodels.training.model_artifact import ModelArtifact, write_json
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir, write_json
+
+# The figures `evaluate_artifact` logs as JSON before writing them all.
+SUMMARY = ("model", "dataset", "split", "accuracy", "loss", "num_examples")
 
 
 def evaluate_artifact(artifact: ModelArtifact, dataset_name: str = "", split: str = "test",
-                      output_dir: str = "", batch_size: int = 256) -> dict:
+                      output_dir: str = "", batch_size: int = 256,
+                      log: Callable[[str], None] = lambda line: None) -> dict:
   """Runs the model of `artifact` on `split` of its data set (or `dataset_name`, which must have the same labels).
 
-  Writes `evaluation_<split>.json` and `confusion_matrix_<split>.png` into `output_dir` (default: the model
-  directory) and returns the figures.
+  Logs the `SUMMARY` figures as JSON, then writes `evaluation_<split>.json` and `confusion_matrix_<split>.png` into
+  `output_dir` (default: the model directory) and returns the figures.
+
+  Raises:
+    ArtifactError: the figures cannot be written (they have been logged).
   """
   data_config = artifact.config.data
   if dataset_name:
@@ -39,12 +48,22 @@ def evaluate_artifact(artifact: ModelArtifact, dataset_name: str = "", split: st
   logits, labels = np.concatenate(logits), np.concatenate(labels)
   figures = classification_figures(logits, labels, artifact.label_names)
   figures.update({"dataset": dataset.name, "split": split, "model": artifact.model_name})
-  output_dir = output_dir or artifact.model_dir
-  os.makedirs(output_dir, exist_ok=True)
-  write_json(os.path.join(output_dir, f"evaluation_{split}.json"), figures)
-  plot_confusion_matrix(np.array(figures["confusion_matrix"]), artifact.label_names,
-                        os.path.join(output_dir, f"confusion_matrix_{split}.png"),
-                        title=f"{artifact.model_name} on {dataset.name} ({split}): accuracy {figures['accuracy']:.4f}")
+  # Shown before anything is written, so that a directory that cannot be written loses none of the figures.
+  log(json.dumps({key: figures[key] for key in SUMMARY}, indent=2))
+  target = output_dir or artifact.model_dir
+  try:
+    check_writable_dir(target, "output_dir")
+    os.makedirs(target, exist_ok=True)
+    plot_confusion_matrix(np.array(figures["confusion_matrix"]), artifact.label_names,
+                          os.path.join(target, f"confusion_matrix_{split}.png"),
+                          title=f"{artifact.model_name} on {dataset.name} ({split}): accuracy {figures['accuracy']:.4f}")
+    write_json(os.path.join(target, f"evaluation_{split}.json"), figures)
+  except ArtifactError as error:
+    default = "" if output_dir else " (--output_dir defaults to the model directory)"
+    raise ArtifactError(f"The figures above are not saved. {error}{default}") from None
+  except OSError as error:  # e.g. the disk filled up while writing
+    raise ArtifactError(f"The figures above are not saved: writing into {target} failed ({error.strerror or error}). "
+                        "Free some space, or pass --output_dir=DIR, a directory you can write to.") from None
   return figures
 
 

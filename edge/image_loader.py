@@ -1,8 +1,8 @@
 """Images from files or arrays, shaped as an image model expects: `uint8` `(height, width, channels)`.
 
 Files are decoded exactly as the training data was (`tfmodels/data/image_folder.py`): Pillow, first frame of a GIF,
-transparency flattened onto black, converted to grey (`L`) or `RGB`, resized with bilinear filtering when the size
-differs (aspect ratio not kept). Arrays are taken as they are and must already have the model's shape: guessing how
+converted to 8-bit grey (`L`) or `RGB` by `to_8bit_image` (transparency flattened onto black, 16-bit values reduced
+to their high byte), resized with bilinear filtering when the size differs (aspect ratio not kept). Arrays are taken as they are and must already have the model's shape: guessing how
 to convert an array (is it 0..1 or 0..255? RGB or BGR?) would hide mistakes.
 """
 
@@ -20,6 +20,32 @@ from edge.edge_error import EdgeError
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF")
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
+
+# Grey modes wider than 8 bits: Pillow opens a 16-bit grey PNG as `I;16` (some versions and formats: `I`).
+_WIDE_GREY_MODES = frozenset(("I", "I;16", "I;16L", "I;16B", "I;16N"))
+
+
+def to_8bit_image(image: Image.Image, channels: int) -> Image.Image:
+  """Returns a Pillow image as the models see every image file: 8-bit grey (`L`, `channels=1`) or `RGB` (3).
+
+  Transparency is flattened onto black. 16-bit grey keeps the high byte of each value (v >> 8, 65535 -> 255):
+  Pillow's own `convert("L")` clips every value above 255 to white. The high byte is also what Pillow keeps of a
+  16-bit colour PNG and what TensorFlow's PNG decoder (the SavedModel's `serving_bytes`) gives for any 16-bit PNG, so
+  training, serving and the edge runtime see the same pixels. (v / 257 rounded would differ from both by up to 1.)
+
+  Args:
+    image: any Pillow image (an animated one at its current frame).
+    channels: 1 (grey) or 3 (RGB).
+  """
+  if image.mode in _WIDE_GREY_MODES:
+    values = np.asarray(image, np.int64)  # (H, W); `I` holds the 16-bit values in 32-bit integers
+    grey = np.clip(values >> 8, 0, 255).astype(np.uint8)
+    if isinstance(image.info.get("transparency"), int):
+      grey[values == image.info["transparency"]] = 0  # the PNG's transparent grey value: flattened onto black
+    image = Image.fromarray(grey, "L")
+  elif image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+    image = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image.convert("RGBA"))
+  return image.convert("L" if channels == 1 else "RGB")
 
 
 class ImageLoader:
@@ -76,9 +102,7 @@ class ImageLoader:
       with Image.open(path) as image:
         if image.format not in IMAGE_FORMATS:
           raise EdgeError(f"{path} is a {image.format} image: use PNG, JPEG, BMP or GIF (convert it first).")
-        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-          image = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image.convert("RGBA"))
-        image = image.convert("L" if self.channels == 1 else "RGB")
+        image = to_8bit_image(image, self.channels)
         if image.size != (self.width, self.height):
           image = image.resize((self.width, self.height), Image.Resampling.BILINEAR)
         return np.asarray(image, np.uint8).reshape(self.shape)

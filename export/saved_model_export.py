@@ -4,8 +4,10 @@ Signatures (every one returns `logits` float32, `probabilities` float32, `class_
   image models  `serving_default(pixels)`: uint8 `(batch, H, W, C)` pixels, as in training.
                 `serving_bytes(image_bytes)`: `(batch,)` encoded PNG/JPEG/BMP/GIF files, decoded to C channels (a GIF
                 gives its first frame) and, when their size differs, resized to H x W (bilinear with antialiasing,
-                close to the Pillow resize the training images went through), then rounded to uint8. Unlike the
-                training decoder, transparency is dropped rather than flattened onto black.
+                close to the Pillow resize the training images went through), then rounded to uint8. A 16-bit PNG
+                gives the high byte of each value, as `edge.image_loader.to_8bit_image` does for the edge runtime
+                and the training images. Unlike the training decoder, transparency is dropped rather than
+                flattened onto black.
   text models   `serving_default(text)`: `(batch,)` raw strings, tokenized inside by a `TextVectorization` over the
                 training vocabulary, same sequence length.
                 `serving_token_ids(token_ids)`: int32 `(batch, sequence_length)` token ids.
@@ -66,6 +68,8 @@ def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, featu
     height, width, channels = feature_shape
 
     def decode(image_bytes):
+      # A 16-bit PNG decodes to the high byte of each value (libpng's strip-16), which is what
+      # `edge.image_loader.to_8bit_image` keeps in training and on the edge: the same pixels in all three places.
       image = tf.io.decode_image(image_bytes, channels=channels, expand_animations=False)  # (h, w, C) uint8
       resized = tf.image.resize(image, (height, width), method="bilinear", antialias=True)  # (H, W, C) float32
       # Resizing to the same size returns the pixels unchanged, so same-size images stay exact.

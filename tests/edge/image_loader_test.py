@@ -7,6 +7,7 @@ from PIL import Image
 import pytest
 
 from edge import EdgeError, ImageLoader
+from edge.image_loader import to_8bit_image
 from tfmodels.config import DataConfig
 from tfmodels.data import load_dataset
 
@@ -133,3 +134,35 @@ def test_bad_files_are_errors_naming_the_problem(image_files, tmp_path):
 def test_channels_must_be_one_or_three():
   with pytest.raises(EdgeError, match="channels"):
     ImageLoader(8, 8, 4)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_16_bit_grey_png_keeps_its_high_byte_instead_of_clipping(tmp_path, channels):
+  high = _gradient(16, 20, 1)[..., 0]
+  low = np.random.default_rng(0).integers(0, 256, high.shape)
+  wide = (high.astype(np.uint16) << 8) + low.astype(np.uint16)  # (16, 20) uint16, values up to 65535
+  path = tmp_path / "wide.png"
+  Image.fromarray(wide).save(path)
+  with Image.open(path) as image:
+    assert image.mode == "I;16"  # what Pillow opens a 16-bit grey PNG as, and `convert("L")` clips to 0..255
+    assert (np.asarray(image.convert("L")) == 255).mean() > 0.9
+  loaded = ImageLoader(16, 20, channels).load(str(path))
+  np.testing.assert_array_equal(loaded, np.repeat(high[..., None], channels, axis=-1))
+
+
+def test_to_8bit_image_reads_32_bit_grey_and_flattens_a_transparent_grey_value():
+  values = np.array([[0, 255, 256, 65535], [1000, 1000, 40000, 70000]], np.int32)
+  image = Image.fromarray(values, "I")
+  np.testing.assert_array_equal(np.asarray(to_8bit_image(image, 1)), [[0, 0, 1, 255], [3, 3, 156, 255]])
+  image.info["transparency"] = 1000
+  converted = to_8bit_image(image, 3)
+  assert converted.mode == "RGB"
+  np.testing.assert_array_equal(np.asarray(converted)[..., 0], [[0, 0, 1, 255], [0, 0, 156, 255]])
+
+
+def test_to_8bit_image_gives_8_bit_images_as_before():
+  rgba = np.concatenate([_gradient(4, 4, 3), np.full((4, 4, 1), 0, np.uint8)], axis=-1)
+  assert not np.asarray(to_8bit_image(Image.fromarray(rgba), 3)).any()  # fully transparent: black
+  grey = _gradient(4, 4, 1)[..., 0]
+  np.testing.assert_array_equal(np.asarray(to_8bit_image(Image.fromarray(grey), 1)), grey)
+  assert to_8bit_image(Image.fromarray(grey), 3).mode == "RGB"

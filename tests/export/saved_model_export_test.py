@@ -8,6 +8,7 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
+from edge import ImageLoader
 from export.export_error import ExportError
 from export.saved_model_export import (existing_versions, publish, resolve_version, signature_names, staging_directory,
                                        write_serving_saved_model)
@@ -117,3 +118,30 @@ def test_publication_is_a_rename_of_a_complete_directory(tmp_path):
   assert sorted(os.listdir(root)) == ["1"]  # neither the staged, the retired nor the rejected copy is left
   # Permissions as for any new directory (not owner-only), so a server running as another user can read it.
   assert os.stat(os.path.join(root, "1")).st_mode & 0o777 == os.stat(root).st_mode & 0o777
+
+
+def test_16_bit_pngs_give_serving_bytes_and_the_edge_runtime_the_pixels_of_their_8_bit_copy(digits_saved_model,
+                                                                                           tmp_path):
+  _, _, loaded, pixels, _ = digits_saved_model
+  # Each test image at 16 bits: its 8-bit copy in the high byte, noise in the low byte. Most values are above 255,
+  # which Pillow's convert("L") clipped to white (the digits then predicted other classes).
+  low = np.random.default_rng(0).integers(0, 256, pixels.shape).astype(np.uint16)
+  wide = (pixels.astype(np.uint16) << 8) + low
+  assert (wide > 255).mean() > 0.5
+  files = []
+  for index, image in enumerate(wide):
+    path = tmp_path / f"{index}.png"
+    Image.fromarray(image[..., 0]).save(path)  # a 16-bit grey PNG (Pillow mode I;16)
+    files.append(path.read_bytes())
+  loader = ImageLoader(8, 8, 1)
+  np.testing.assert_array_equal(np.stack([loader.load(str(tmp_path / f"{i}.png")) for i in range(len(wide))]),
+                                pixels)
+  by_bytes = run_signature(loaded.signatures["serving_bytes"], "image_bytes", np.array(files, dtype=object))
+  by_pixels = run_signature(loaded.signatures["serving_default"], "pixels", pixels)
+  for name in OUTPUT_NAMES:
+    np.testing.assert_array_equal(by_bytes[name], by_pixels[name])
+  # 16-bit colour PNGs (Pillow keeps their high byte itself) decode alike too, in serving_bytes' decoder.
+  rgb = np.random.default_rng(1).integers(0, 65536, (8, 8, 3)).astype(np.uint16)
+  (tmp_path / "rgb.png").write_bytes(tf.io.encode_png(rgb).numpy())
+  np.testing.assert_array_equal(ImageLoader(8, 8, 3).load(str(tmp_path / "rgb.png")), rgb >> 8)
+  np.testing.assert_array_equal(tf.io.decode_image((tmp_path / "rgb.png").read_bytes(), channels=3).numpy(), rgb >> 8)

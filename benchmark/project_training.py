@@ -12,6 +12,7 @@ import tensorflow as tf
 from tfmodels.models import build_model
 from tfmodels.training import trainer as trainer_lib
 from tfmodels.training.classification_data import classification_data
+from tfmodels.training.task_data import TaskData
 from tfmodels.training.experiment import config_from_flags
 
 INPUTS = ("prepared", "pipeline", "cached")
@@ -102,7 +103,11 @@ class ProjectTraining:
     return classification_data(self.config, self.work_dir, self.work_dir)
 
   def _batches(self, split: tf.data.Dataset, training: bool, epoch: int = 1):
-    return self.trainer._batches(split, training=training, epoch=epoch)  # pylint: disable=protected-access
+    # The trainer reads splits through a TaskData; this one hands it the given examples as they are.
+    examples = TaskData(kind="", num_examples={"train": self.examples}, model_args={}, description={},
+                        reader=lambda name, shuffle_seed, context: split, num_files={"train": 1}, input_bytes=0,
+                        cache_budget_bytes=-1)
+    return self.trainer._batches(examples, "train", training=training, epoch=epoch)  # pylint: disable=protected-access
 
   def close(self) -> None:
     """Removes the work directory."""

@@ -182,10 +182,8 @@ class Exporter:
 
   def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
     """(data set name, raw features, model inputs, labels, test examples available), cut to `max_examples`."""
-    features, labels = self._dataset.split_arrays("test")
-    available = len(labels)
-    if self.max_examples is not None:
-      features, labels = features[:self.max_examples], labels[:self.max_examples]
+    available = self._dataset.num_examples["test"]
+    features, labels = self._dataset.split_arrays("test", limit=self.max_examples)
     inputs = np.asarray(self.artifact.preprocessor()(features))  # uint8 pixels or int32 token ids
     return self._dataset.name, features, inputs, labels, available
 
@@ -296,10 +294,9 @@ class Exporter:
 
   def _calibration_inputs(self) -> np.ndarray:
     """A fixed random sample of the training split, preprocessed as the model's inputs, as float32 or int32."""
-    features, _ = self._dataset.split_arrays("train")
-    rng = np.random.default_rng(_CALIBRATION_SEED)
-    chosen = np.sort(rng.choice(len(features), size=min(self.calibration_samples, len(features)), replace=False))
-    inputs = np.asarray(self.artifact.preprocessor()(features[chosen]))
+    # Streamed: only the sample is kept, however large the training split.
+    features, _ = self._dataset.sample_arrays("train", self.calibration_samples, _CALIBRATION_SEED)
+    inputs = np.asarray(self.artifact.preprocessor()(features))
     return inputs.astype(np.float32 if self.artifact.kind == "image" else np.int32)
 
   def _export_tflite(self, model, calibration, inputs, labels, reference_logits, errors, work_dir,

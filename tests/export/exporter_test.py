@@ -128,8 +128,8 @@ def test_a_test_split_without_examples_is_refused_before_anything_is_written(dig
   # The data set is read again at export time, so its test split can have emptied since training.
   original = data_lib.LoadedDataset.split_arrays
 
-  def no_test_examples(dataset, split):
-    features, labels = original(dataset, split)
+  def no_test_examples(dataset, split, limit=None):
+    features, labels = original(dataset, split, limit)
     return (features[:0], labels[:0]) if split == "test" else (features, labels)
 
   monkeypatch.setattr(data_lib.LoadedDataset, "split_arrays", no_test_examples)

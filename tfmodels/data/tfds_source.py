@@ -63,7 +63,8 @@ def open_builder(config: DataConfig) -> tfds.core.DatasetBuilder:
   if name not in tfds.list_builders(with_community_datasets=False):
     local = sorted({entry.name for folder in folders if folder.is_dir() for entry in folder.iterdir()
                     if entry.is_dir() and not entry.name.startswith(".")})
-    close = difflib.get_close_matches(name, tfds.list_builders(with_community_datasets=False) + local, n=3)
+    known = list(dict.fromkeys(tfds.list_builders(with_community_datasets=False) + local))
+    close = difflib.get_close_matches(name, known, n=3)
     hint = f" Did you mean {', '.join('tfds:' + c for c in close)}?" if close else ""
     raise DataError(f"Unknown TFDS data set '{name}': TFDS has no builder of that name and no prepared copy is in "
                     f"{', '.join(map(str, folders))}.{hint} See `tfds.list_builders()` for the names, or put a "
@@ -199,13 +200,13 @@ def _prepare(name: str, config_name: str | None, version: str | None, folder: pa
     builder = tfds.builder(spec, data_dir=str(folder))
   except Exception as error:  # pylint: disable=broad-except  # TFDS raises many types for unknown configs.
     raise DataError(f"TFDS cannot open '{spec}': {_first_line(error)}. Check the config and version names.") from error
-  logging.info("Preparing %s into %s.", spec, folder)
+  logging.warning("Preparing TFDS data set %s into %s (once).", spec, folder)
   try:
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir or None))
   except Exception as error:  # pylint: disable=broad-except  # network, checksum and manual-dir errors alike
     manual = getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", None)
-    how = (f"Put its source files in a folder and pass it with --params=data.manual_dir=DIR ({_first_line(manual)}), "
-           f"or run {build}." if manual else f"Run {build}.")
+    how = (f"Put its source files in a folder and pass it with --params=data.manual_dir=DIR "
+           f"({' '.join(str(manual).split())[:400]}), or run {build}." if manual else f"Run {build}.")
     raise DataError(f"TFDS data set '{spec}' is not prepared in {folder} and preparing it failed: "
                     f"{_first_line(error)}. {how}") from error
   return builder

@@ -6,6 +6,8 @@ Text:   python tools/train.py --model=transformer --dataset=rotten_tomatoes --mo
 Language models (text generation): --model=transformer_lm or lstm_lm with --dataset=novels or --dataset=text:PATH
 (a UTF-8 text file or a folder of .txt files); then tools/generate.py --model_dir=... --prompt="...".
 Yours:  --dataset=images:DIR (DIR/<label>/*.png or DIR/train|test/<label>/...) or --dataset=csv:PATH (text,label).
+TFDS:   --dataset=tfds:NAME[/CONFIG][:VERSION], read from --data_dir (DIR/NAME/CONFIG/VERSION) or prepared on first use
+        (--manual_dir for sets such as imagenet2012).
 Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
 """
 
@@ -19,10 +21,11 @@ from absl import app, flags  # pylint: disable=g-import-not-at-top
 from tfmodels.config import MIXED_PRECISION_NAMES, MODEL_NAMES, STRATEGY_NAMES
 
 _MODEL = flags.DEFINE_enum("model", "cnn", MODEL_NAMES, "Architecture.")
-_DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR or csv:PATH; "
-                               "for the language models novels or text:PATH.")
+_DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR, csv:PATH or "
+                               "tfds:NAME; for the language models novels, text:PATH or tfds:NAME (texts).")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Where checkpoints, logs and the trained model go.", required=True)
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "Cache of fetched and prepared data (default ~/.cache/tfmodels).")
+_MANUAL_DIR = flags.DEFINE_string("manual_dir", None, "Source files of a tfds:NAME set that cannot be downloaded.")
 _EPOCHS = flags.DEFINE_integer("epochs", None, "Passes over the training split.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", None, "Global batch size (split across replicas).")
 _LEARNING_RATE = flags.DEFINE_float("learning_rate", None, "Adam learning rate.")
@@ -40,7 +43,8 @@ def main(argv):
   from tfmodels.training import experiment  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
     config = experiment.config_from_flags(
-        model=_MODEL.value, dataset=_DATASET.value, data_dir=_DATA_DIR.value, epochs=_EPOCHS.value,
+        model=_MODEL.value, dataset=_DATASET.value, data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value,
+        epochs=_EPOCHS.value,
         batch_size=_BATCH_SIZE.value, learning_rate=_LEARNING_RATE.value, strategy=_STRATEGY.value,
         mixed_precision=_MIXED_PRECISION.value, jit_compile=_JIT_COMPILE.value, seed=_SEED.value,
         params=_PARAMS.value)

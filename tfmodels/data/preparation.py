@@ -9,11 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import fcntl
+import logging
 import pathlib
 
 import tensorflow_datasets as tfds
 
 from tfmodels.data.builders.split_carving_builder import download_config
+
+
+class _RoutineTfdsNotices(logging.Filter):
+  """Drops TFDS's warnings about what is routine here: split settings passed as a builder config, and a data set
+  that is looked for before it is prepared."""
+
+  _ROUTINE = ("Using custom data configuration", "Variant folder")
+
+  def filter(self, record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(self._ROUTINE)
+
+
+logging.getLogger("absl").addFilter(_RoutineTfdsNotices())
 
 
 def prepare(make_builder: Callable[[], tfds.core.DatasetBuilder], lock_dir: pathlib.Path, lock_name: str,

@@ -35,7 +35,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, epochs: int | None = None,
+def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, manual_dir: str | None = None,
+                      epochs: int | None = None,
                       batch_size: int | None = None, learning_rate: float | None = None, strategy: str = "auto",
                       mixed_precision: str = "auto", jit_compile: bool = False, seed: int | None = None,
                       params: str = "") -> ExperimentConfig:
@@ -45,7 +46,8 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
                                data=dataclasses.replace(config.data, dataset=dataset))
   for key in (("*", model), (dataset, "*"), (dataset, model)):  # the more specific preset refines the other
     config = config.override(PRESETS.get(key, {}))
-  flag_values = {"data.data_dir": data_dir, "trainer.epochs": epochs, "trainer.batch_size": batch_size,
+  flag_values = {"data.data_dir": data_dir, "data.manual_dir": manual_dir, "trainer.epochs": epochs,
+                 "trainer.batch_size": batch_size,
                  "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,
                  "runtime.mixed_precision": mixed_precision, "runtime.jit_compile": jit_compile, "runtime.seed": seed}
   config = config.override({path: str(value) for path, value in flag_values.items() if value is not None})

@@ -52,7 +52,7 @@ class TaskData:
   def cached_splits(self) -> tuple[str, ...]:
     """The splits held in memory (see `cache_budget_bytes`)."""
     chosen, used = [], 0
-    for split in CACHED_SPLITS:
+    for split in (split for split in CACHED_SPLITS if split in self.num_examples):
       size = self.num_examples[split] * self.input_bytes
       if used + size <= self.cache_budget_bytes:
         chosen.append(split)

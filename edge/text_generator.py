@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -14,6 +15,22 @@ from edge.next_token_sampler import NextTokenSampler
 # (window: int32 (sequence_length,) right-padded with 0, length: real tokens in it) -> (vocab_size,) logits of the
 # token after the last real one.
 NextTokenLogits = Callable[[np.ndarray, int], np.ndarray]
+
+
+@runtime_checkable
+class CachedLanguageModel(Protocol):
+  """A language model that holds a cache (keys and values, or recurrent states) between calls.
+
+  `prefill(window, length)` starts over: it reads a window as `NextTokenLogits` does, fills the cache and returns
+  the logits of the token after its last real one. `decode(token, position)` reads one token at `position` (the
+  length of the context so far, below `sequence_length`), extends the cache and returns the logits of the next one.
+  """
+
+  def prefill(self, window: np.ndarray, length: int) -> np.ndarray:
+    ...
+
+  def decode(self, token: int, position: int) -> np.ndarray:
+    ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,22 +51,39 @@ class Generation:
 
 
 class TextGenerator:
-  """Extends a prompt token by token with a next-token model over a static context window.
+  """Extends a prompt token by token with a language model over a static context window.
 
-  The model reads a window of `sequence_length` ids: the last `sequence_length` tokens so far, right-padded with 0
-  when there are fewer; its logits after the last real token choose the next one (`NextTokenSampler`). Padding and
-  the unknown token are never generated.
+  The prompt's last `sequence_length` tokens are read at once (`prefill`, right-padded with 0 when there are
+  fewer), then every new token is read on its own (`decode` at the next position), so with a cached model a token
+  costs one step, not a window. The logits after the last token read choose the next one (`NextTokenSampler`);
+  padding and the unknown token are never generated.
+
+  When the window is full the context slides: the last `reprefill_length` tokens are read again by `prefill` (the
+  older ones drop out), and decoding goes on from there. Re-reading half a window (the default for a cached model)
+  costs one prefill per `sequence_length / 2` tokens; the text then differs from full-window decoding, which reads
+  the last `sequence_length` tokens for every token, once the first slide happens. `reprefill_length =
+  sequence_length` is full-window decoding exactly (one prefill per token past the window). A plain next-token
+  function re-reads its whole window for every token anyway, so it slides by one token, as full-window decoding does.
 
   Args:
-    next_token_logits: the model, as a function of (window, length) -> logits.
+    model: a `CachedLanguageModel`, or a next-token function of (window, length) -> logits.
     vocabulary: the model's character vocabulary.
     sequence_length: the model's context window.
+    reprefill_length: tokens read again when the window is full, 1..sequence_length; default: half a window for a
+      cached model, the whole window for a next-token function.
   """
 
-  def __init__(self, next_token_logits: NextTokenLogits, vocabulary: CharVocabulary, sequence_length: int):
-    self.next_token_logits = next_token_logits
+  def __init__(self, model: CachedLanguageModel | NextTokenLogits, vocabulary: CharVocabulary, sequence_length: int,
+               reprefill_length: int | None = None):
+    cached = isinstance(model, CachedLanguageModel)
+    self.model = model if cached else _WindowFunction(model)
     self.vocabulary = vocabulary
     self.sequence_length = sequence_length
+    if reprefill_length is None:
+      reprefill_length = default_reprefill_length(sequence_length) if cached else sequence_length
+    if not 1 <= reprefill_length <= sequence_length:
+      raise EdgeError(f"reprefill_length={reprefill_length}: give 1..{sequence_length} (the context window).")
+    self.reprefill_length = reprefill_length
 
   def generate(self, prompt: str, max_tokens: int, temperature: float = 0.0, top_k: int = 0, top_p: float = 1.0,
                seed: int | None = None) -> Generation:
@@ -72,13 +106,44 @@ class TextGenerator:
                       "write the prompt in the language and script of the training text.")
     tokens = list(int(i) for i in ids)
     generated: list[int] = []
-    window = np.zeros((self.sequence_length,), np.int32)
-    for _ in range(max_tokens):
-      context = tokens[-self.sequence_length:]
-      window[:] = PADDING
-      window[:len(context)] = context
-      token = sampler(self.next_token_logits(window, len(context)))
+    logits, position = self._prefill(tokens[-self.sequence_length:])
+    while True:
+      token = sampler(logits)
       tokens.append(token)
       generated.append(token)
+      if len(generated) == max_tokens:
+        break
+      if position < self.sequence_length:
+        logits = self.model.decode(token, position)
+        position += 1
+      else:  # the window is full: slide it
+        logits, position = self._prefill(tokens[-self.reprefill_length:])
     return Generation(prompt=prompt, text=self.vocabulary.decode(generated), token_ids=tuple(generated),
                       unknown_characters=unknown)
+
+  def _prefill(self, context: list[int]) -> tuple[np.ndarray, int]:
+    """Reads `context` (at most a window) from scratch; returns the next token's logits and the next position."""
+    window = np.full((self.sequence_length,), PADDING, np.int32)
+    window[:len(context)] = context
+    return self.model.prefill(window, len(context)), len(context)
+
+
+def default_reprefill_length(sequence_length: int) -> int:
+  """Tokens a cached model reads again when its window is full: half a window (at least one)."""
+  return max(1, sequence_length // 2)
+
+
+class _WindowFunction:
+  """A next-token function as a `CachedLanguageModel` whose cache is the window itself (re-read for every token)."""
+
+  def __init__(self, next_token_logits: NextTokenLogits):
+    self.next_token_logits = next_token_logits
+    self._window = np.zeros((0,), np.int32)
+
+  def prefill(self, window: np.ndarray, length: int) -> np.ndarray:
+    self._window = np.array(window, np.int32)
+    return self.next_token_logits(self._window, length)
+
+  def decode(self, token: int, position: int) -> np.ndarray:
+    self._window[position] = token
+    return self.next_token_logits(self._window, position + 1)

@@ -1,15 +1,11 @@
 """A TFLite-friendly forward pass of `TransformerLm`: attention masking that full-integer quantization survives.
 
-Keras fills the masked attention scores with a huge negative number before the softmax (-1e9 through its `Softmax`
-layer, -0.7 x the float32 maximum in `ops.dot_product_attention`). In `full_int8` the softmax input is one int8
-tensor whose range the calibrator takes from everything it sees, masked scores included: its scale became 3.9e6, every
-real score rounded to zero and attention turned uniform (a trained novels transformer: perplexity 4.17 -> 15.1, 36 %
-top-1 agreement with Keras).
-
-`int8_friendly_logits` runs the model with each attention layer filling masked scores with its row's lowest score
-minus `MASK_MARGIN` instead. A masked position then gets at most e^-16 (1e-7) of the weight of the row's best, so
-float results stay within the float32 gate, while the int8 range spans only the real scores and the margin. It only
-changes what the converter traces: the Keras model is untouched.
+Keras fills the masked attention scores with a huge negative number before the softmax, which ruins the int8 range
+of the softmax input (`tfmodels.layers.attention_masking` gives the measured effect). `int8_friendly_logits` runs the
+model with each attention layer masking through `masked_softmax` instead: masked scores go to their row's lowest score
+minus `MASK_MARGIN`, so float results stay within the float32 gate, while the int8 range spans only the real scores
+and the margin. It only changes what the converter traces: the Keras model is untouched. The cached path
+(`TransformerLm.prefill` / `decode`) masks the same way itself.
 """
 
 from __future__ import annotations
@@ -21,10 +17,8 @@ import keras
 from keras import ops
 import tensorflow as tf
 
+from tfmodels.layers.attention_masking import masked_softmax
 from tfmodels.models.transformer_lm import TransformerLm
-
-# How far below a row's lowest attention score its masked positions go: exp(-16) ~ 1e-7.
-MASK_MARGIN = 16.0
 
 
 def int8_friendly_logits(model: TransformerLm, token_ids: tf.Tensor) -> tf.Tensor:
@@ -58,8 +52,5 @@ def _compute_attention(layer: keras.layers.MultiHeadAttention, query, key, value
   if attention_mask is None:
     weights = ops.softmax(scores, axis=-1)
   else:
-    mask = ops.expand_dims(ops.cast(attention_mask, "bool"), axis=1)  # (batch, 1, T, S)
-    floor = ops.min(scores, axis=-1, keepdims=True) - MASK_MARGIN  # (batch, heads, T, 1)
-    # As Keras' Softmax layer: a query that may attend nothing (padding) gets all-zero weights.
-    weights = ops.where(mask, ops.softmax(ops.where(mask, scores, floor), axis=-1), 0.0)
+    weights = masked_softmax(scores, ops.expand_dims(ops.cast(attention_mask, "bool"), axis=1))  # (batch, heads, T, S)
   return ops.einsum(layer._combine_equation, weights, value), weights  # (batch, T, heads, value_dim)

@@ -6,8 +6,11 @@ import keras
 import numpy as np
 import pytest
 
+from edge.char_vocabulary import CharVocabulary
+from edge.text_generator import TextGenerator
 from tests.testing import model_test_case
 from tfmodels.config import LstmLmConfig, ModelConfig, TransformerLmConfig
+from tfmodels.generation import KerasCachedLanguageModel, KerasNextToken
 from tfmodels.models import LstmLm, TransformerLm, build_model
 
 VOCAB, LENGTH = model_test_case.DIGITS_VOCAB_SIZE, 16
@@ -77,3 +80,36 @@ def test_build_model_uses_the_config():
   lstm = build_model(ModelConfig(name="lstm_lm", lstm_lm=LstmLmConfig(num_layers=2)), num_classes=0,
                      feature_shape=(12,), vocab_size=30, sequence_length=12)
   assert isinstance(lstm, LstmLm) and len(lstm.lstms) == 2
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+@pytest.mark.parametrize("prompt_length", [1, 6, LENGTH])
+def test_cached_path_gives_the_full_window_logits_at_every_position(cls, kwargs, prompt_length):
+  model = cls(**kwargs)
+  ids = _sequences()[:3]
+  full = keras.ops.convert_to_numpy(model(ids))  # (3, LENGTH, VOCAB)
+  window = ids.copy()
+  window[:, prompt_length:] = 0
+  logits, cache = model.prefill(window)
+  assert [tuple(c.shape) for c in cache] == list(model.cache_shapes(3)) and len(cache) == len(model.cache_names())
+  np.testing.assert_allclose(keras.ops.convert_to_numpy(logits), full[:, prompt_length - 1], atol=1e-4)
+  for position in range(prompt_length, LENGTH):
+    logits, cache = model.decode(ids[:, position], np.full(3, position, np.int32), cache)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(logits), full[:, position], atol=1e-4)
+
+
+@pytest.mark.parametrize("cls,kwargs", MODELS)
+def test_cached_greedy_text_equals_full_window_text(cls, kwargs):
+  model = cls(**kwargs)
+  vocabulary = CharVocabulary(["", "\ufffd", *"abcdefghijklmnopqrstuvwxyz"[:VOCAB - 2]])
+  cached = KerasCachedLanguageModel(model)
+  full_window = TextGenerator(KerasNextToken(model), vocabulary, LENGTH)
+  for prompt in ("a", "bad cafe", "abcdefghijklmnopqrstuv"):  # the last is longer than the window
+    expected = full_window.generate(prompt, 2 * LENGTH)
+    # Re-reading a whole window at each slide is full-window decoding.
+    assert TextGenerator(cached, vocabulary, LENGTH, reprefill_length=LENGTH).generate(
+        prompt, 2 * LENGTH) == expected
+    # Sliding by half a window reads the same contexts until the window first fills.
+    sliding = TextGenerator(cached, vocabulary, LENGTH).generate(prompt, 2 * LENGTH)
+    first_slide = LENGTH - min(len(prompt), LENGTH) + 1
+    assert sliding.token_ids[:first_slide] == expected.token_ids[:first_slide]

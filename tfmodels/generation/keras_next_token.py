@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from edge.text_generator import TextGenerator
+from tfmodels.generation.keras_cached_language_model import KerasCachedLanguageModel
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
 
 
@@ -28,9 +29,11 @@ class KerasNextToken:
   def __call__(self, window: np.ndarray, length: int) -> np.ndarray:
     return self._logits(np.asarray(window, np.int32)[None], np.int32(length)).numpy()
 
-  @classmethod
-  def generator(cls, artifact: ModelArtifact) -> TextGenerator:
-    """The generation loop over the Keras model of a trained language-model directory.
+  @staticmethod
+  def generator(artifact: ModelArtifact) -> TextGenerator:
+    """The generation loop over the Keras model of a trained language-model directory, on its cached path
+    (`KerasCachedLanguageModel`: prefill, then one step per token), as the edge runtime and the `generate` serving
+    signature run it. `TextGenerator(KerasNextToken(model), ...)` is full-window decoding.
 
     Raises:
       ArtifactError: the directory holds a classifier.
@@ -39,5 +42,5 @@ class KerasNextToken:
       raise ArtifactError(f"'{artifact.model_dir}' holds a {artifact.model_name} classifier, not a language model. "
                           "Generate with a model trained with --model=transformer_lm or --model=lstm_lm; classify "
                           "with tools/evaluate.py or tools/predict.py.")
-    return TextGenerator(cls(artifact.load_model()), artifact.char_vocabulary(),
+    return TextGenerator(KerasCachedLanguageModel(artifact.load_model()), artifact.char_vocabulary(),
                          artifact.config.data.sequence_length)

@@ -43,6 +43,11 @@ class PositionalEmbedding(keras.layers.Layer):
     position_embeddings = self.position_embeddings[:seq_len]  # (seq, embedding_dim)
     return token_embeddings + position_embeddings
 
+  def embed_at(self, token_ids, positions):
+    """The embeddings of tokens at given positions (one step of generation): int `(batch, seq)` ids and positions
+    -> `(batch, seq, embedding_dim)`."""
+    return self.token_embedding(token_ids) + ops.take(self.position_embeddings, positions, axis=0)
+
   def compute_mask(self, inputs, mask=None):
     return ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens
 

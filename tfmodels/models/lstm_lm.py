@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from tfmodels.config import LstmLmConfig
 from tfmodels.models.token_sequence_model import TokenSequenceModel
@@ -16,6 +17,10 @@ class LstmLm(TokenSequenceModel):
   layer giving the logits of token `t + 1` at each position `t`. An LSTM reads left to right, so tokens after `t`
   (right padding of a short prompt) never change the logits at `t`. The output layer computes in float32, so logits
   stay float32 under mixed precision.
+
+  Generation runs in constant work per token by carrying the LSTM states (`prefill`, then `decode` per token): the
+  cache is a tuple `(h_0, c_0, h_1, c_1, ...)`, one pair per LSTM, each `(batch, lstm_units)` (`cache_shapes`), held
+  by the caller. Each step is the Keras LSTM cell itself, so the steps compute what the LSTM layers compute.
 
   Args:
     vocab_size: number of token ids, including the padding id 0.
@@ -56,6 +61,57 @@ class LstmLm(TokenSequenceModel):
     for lstm, dropout in zip(self.lstms, self.lstm_dropouts):
       x = dropout(lstm(x, training=training), training=training)  # (batch, seq, lstm_units)
     return self.logits(x)  # (batch, seq, vocab_size), float32
+
+  def cache_names(self) -> tuple[str, ...]:
+    """Names of the cache tensors, in cache order (the names of the TFLite signature tensors)."""
+    return tuple(f"lstm_state_{kind}_{i}" for i in range(self.num_layers) for kind in ("h", "c"))
+
+  def cache_shapes(self, batch_size: int) -> tuple[tuple[int, ...], ...]:
+    """Shapes of the cache tensors, in cache order."""
+    return ((batch_size, self.lstm_units),) * (2 * self.num_layers)
+
+  def prefill(self, token_ids):
+    """Reads a right-padded window at inference step by step; returns the states after its last real token.
+
+    Args:
+      token_ids: int32 `(batch, sequence_length)`: the real tokens first, then padding (0).
+
+    Returns:
+      `(logits, cache)`: float32 `(batch, vocab_size)` logits of the token after each window's last real token, and
+      the LSTM states there (as `decode` leaves them).
+    """
+    cache = tuple(ops.zeros(shape, self.compute_dtype) for shape in self.cache_shapes(ops.shape(token_ids)[0]))
+    for step in range(self.sequence_length):
+      tokens = token_ids[:, step]
+      stepped = self._step(tokens, cache)
+      # Padding leaves the states as the last real token left them: a blend with 0 and 1 is exact.
+      real = ops.cast(ops.not_equal(tokens, 0), self.compute_dtype)[:, None]  # (batch, 1)
+      cache = tuple(real * new + (1.0 - real) * old for new, old in zip(stepped, cache))
+    return self.logits(cache[-2]), cache  # the last LSTM's output is its h
+
+  def decode(self, token_ids, positions, cache):
+    """One step of every LSTM on one token per row.
+
+    Args:
+      token_ids: int32 `(batch,)`.
+      positions: unused (an LSTM carries its position in its states); there for the interface of `TransformerLm`.
+      cache: the states, as `prefill` or `decode` returns them.
+
+    Returns:
+      `(logits, cache)`: float32 `(batch, vocab_size)` logits of the next token, and the new states.
+    """
+    del positions
+    cache = self._step(token_ids, cache)
+    return self.logits(cache[-2]), cache
+
+  def _step(self, token_ids, cache):
+    """The states after one token per row: the Keras LSTM cells, one after the other."""
+    x = self.embedding(token_ids)  # (batch, embedding_dim)
+    states = []
+    for i, lstm in enumerate(self.lstms):
+      x, (h, c) = lstm.cell(x, [cache[2 * i], cache[2 * i + 1]], training=False)  # (batch, lstm_units)
+      states += [h, c]
+    return tuple(states)
 
   def get_config(self):
     config = super().get_config()

@@ -21,6 +21,10 @@ class TransformerLm(TokenSequenceModel):
   padding on the right of a short prompt) never change the logits at `t`, so a prompt shorter than the context window
   is read by right-padding it and taking the logits at its last token.
 
+  Generation runs in constant work per token through a key/value cache (`prefill`, then `decode` per token): the
+  cache is a tuple `(keys_0, values_0, keys_1, values_1, ...)`, one pair per block, each
+  `(batch, sequence_length, num_heads, embedding_dim // num_heads)` (`cache_shapes`), held by the caller.
+
   With `tie_embeddings` the output logits are the final states times the transposed token embedding (no separate
   output layer); otherwise a dense layer computes them. Either way they are float32, also under mixed precision.
 
@@ -68,10 +72,62 @@ class TransformerLm(TokenSequenceModel):
     for block in self.blocks:
       # The causal mask alone: right padding lies in every real position's future, so it needs no padding mask.
       x = block(x, mask=None, training=training)  # (batch, seq, embedding_dim)
+    return self._output_logits(x)  # (batch, seq, vocab_size), float32
+
+  def cache_names(self) -> tuple[str, ...]:
+    """Names of the cache tensors, in cache order (the names of the TFLite signature tensors, as litert-torch's)."""
+    return tuple(f"kv_cache_{kind}_{i}" for i in range(self.num_layers) for kind in ("k", "v"))
+
+  def cache_shapes(self, batch_size: int) -> tuple[tuple[int, ...], ...]:
+    """Shapes of the cache tensors, in cache order."""
+    shape = (batch_size, self.sequence_length, self.num_heads, self.embedding_dim // self.num_heads)
+    return (shape,) * (2 * self.num_layers)
+
+  def prefill(self, token_ids):
+    """Reads a right-padded window at inference and fills the cache.
+
+    Args:
+      token_ids: int32 `(batch, sequence_length)`: the real tokens first, then padding (0).
+
+    Returns:
+      `(logits, cache)`: float32 `(batch, vocab_size)` logits of the token after each window's last real token, and
+      the cache of every position (those of padding are overwritten by `decode` before they are read).
+    """
+    positions = ops.arange(ops.shape(token_ids)[1])[None, :]
+    x = self.embedding.embed_at(token_ids, positions)  # (batch, T, embedding_dim); no padding mask: causal alone
+    cache = []
+    for block in self.blocks:
+      x, keys, values = block.prefill(x)  # (batch, T, embedding_dim)
+      cache += [keys, values]
+    lengths = ops.sum(ops.cast(ops.not_equal(token_ids, 0), "int32"), axis=1)  # (batch,)
+    last = ops.take_along_axis(x, ops.maximum(lengths - 1, 0)[:, None, None], axis=1)  # (batch, 1, embedding_dim)
+    return self._output_logits(last)[:, 0], tuple(cache)
+
+  def decode(self, token_ids, positions, cache):
+    """Reads one token per row at its position, writing the cache there; attends over positions 0..position.
+
+    Args:
+      token_ids: int32 `(batch,)`: the token at `positions`.
+      positions: int32 `(batch,)` in 0..sequence_length-1; the cache holds the positions before it.
+      cache: as `prefill` returns it.
+
+    Returns:
+      `(logits, cache)`: float32 `(batch, vocab_size)` logits of the next token, and the cache with the position
+      written.
+    """
+    x = self.embedding.embed_at(token_ids[:, None], positions[:, None])  # (batch, 1, embedding_dim)
+    written = []
+    for i, block in enumerate(self.blocks):
+      x, keys, values = block.decode(x, cache[2 * i], cache[2 * i + 1], positions)  # (batch, 1, embedding_dim)
+      written += [keys, values]
+    return self._output_logits(x)[:, 0], tuple(written)
+
+  def _output_logits(self, x):
+    """float32 logits of final states `(batch, seq, embedding_dim)`: `(batch, seq, vocab_size)`."""
     if self.logits is not None:
-      return self.logits(x)  # (batch, seq, vocab_size), float32
+      return self.logits(x)
     table = ops.cast(self.embedding.token_embedding.embeddings, "float32")  # (vocab_size, embedding_dim)
-    return ops.matmul(ops.cast(x, "float32"), ops.transpose(table))  # (batch, seq, vocab_size)
+    return ops.matmul(ops.cast(x, "float32"), ops.transpose(table))
 
   def get_config(self):
     config = super().get_config()

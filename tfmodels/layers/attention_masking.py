@@ -1,0 +1,29 @@
+"""Attention masking that full-integer quantization survives, shared by the cached path and the TFLite graphs.
+
+Keras fills masked attention scores with a huge negative number before the softmax (-1e9 through its `Softmax`
+layer, -0.7 x the float32 maximum in `ops.dot_product_attention`). In `full_int8` the softmax input is one int8
+tensor whose range the calibrator takes from everything it sees, masked scores included: its scale became 3.9e6, every
+real score rounded to zero and attention turned uniform (a trained novels transformer: perplexity 4.17 -> 15.1, 36 %
+top-1 agreement with Keras).
+
+`masked_softmax` fills each masked score with its row's lowest score minus `MASK_MARGIN` instead. A masked position
+then gets at most e^-16 (1e-7) of the weight of the row's best before it is zeroed, so float results stay within
+1e-4 of Keras' masking, while the int8 range spans only the real scores and the margin.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+# How far below a row's lowest attention score its masked positions go: exp(-16) ~ 1e-7.
+MASK_MARGIN = 16.0
+
+
+def masked_softmax(scores, mask):
+  """Softmax of `scores` `(..., S)` over the keys where `mask` (broadcastable, True = may attend) holds.
+
+  As Keras' `Softmax` layer, a query that may attend nothing (padding) gets all-zero weights.
+  """
+  mask = ops.cast(mask, "bool")
+  floor = ops.min(scores, axis=-1, keepdims=True) - MASK_MARGIN  # (..., 1)
+  return ops.where(mask, ops.softmax(ops.where(mask, scores, floor), axis=-1), 0.0)

@@ -49,8 +49,10 @@ def write_atomically(path: str, text: str) -> None:
   os.replace(f.name, path)
 
 
-def update_markdown(path: str, section: str) -> None:
-  """Replaces the generated section of the Markdown file (or appends it); everything else stays as it is."""
+def update_markdown(path: str, section: str, markers: tuple[str, str] = (BEGIN_MARKER, END_MARKER)) -> None:
+  """Replaces the generated section between `markers` of the Markdown file (or appends it); everything else stays
+  as it is."""
+  BEGIN_MARKER, END_MARKER = markers  # pylint: disable=invalid-name
   text = ""
   if os.path.exists(path):
     with open(path, encoding="utf-8") as f:

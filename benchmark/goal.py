@@ -63,10 +63,21 @@ GOALS: tuple[Goal, ...] = (
 )
 GOAL_KEYS = tuple(goal.key for goal in GOALS)
 
+# The streaming data layer's figures, measured by `tools/benchmark_data.py` (a run of their own).
+DATA_GOALS: tuple[Goal, ...] = (
+    Goal("data_peak_rss_ratio", "peak RSS of one CNN epoch on an image folder of 8N images / of N images", "x", "<=",
+         1.15),
+    Goal("streaming_pipeline_efficiency",
+         "training: CNN batches streamed from the prepared shards / the same batches held as tensors (examples/s)",
+         "x", ">=", 0.95),
+    Goal("prepare_images_per_s", "preparation of an image folder: images per second (reference)", "/s"),
+)
+DATA_GOAL_KEYS = tuple(goal.key for goal in DATA_GOALS)
+
 
 def goal_for(key: str) -> Goal:
   """The goal of figure `key`; raises `KeyError` for an unknown figure."""
-  for goal in GOALS:
+  for goal in GOALS + DATA_GOALS:
     if goal.key == key:
       return goal
   raise KeyError(f"Unknown figure '{key}': expected one of {', '.join(GOAL_KEYS)}.")

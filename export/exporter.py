@@ -48,7 +48,7 @@ from export.tflite_ops import TfliteOps
 from export.verification_gates import VerificationGates
 from tfmodels import data as data_lib
 from tfmodels.models.lstm_classifier import LstmClassifier
-from tfmodels.training.model_artifact import ModelArtifact
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir
 
 # The figures of every artifact in the report.
 _FIGURES = ("size_bytes", "num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
@@ -423,12 +423,14 @@ def export_name(artifact: ModelArtifact) -> str:
 
 def _check_writable(export_dir: str) -> None:
   try:
+    # Names what is in the way: a file at (or above) the path, or the directory that is not writable.
+    check_writable_dir(export_dir, "export_dir")
     os.makedirs(export_dir, exist_ok=True)
-    with tempfile.TemporaryFile(dir=export_dir):
-      pass
+  except ArtifactError as error:
+    raise ExportError(str(error)) from None
   except OSError as error:
-    raise ExportError(f"Cannot write to --export_dir={export_dir} ({error.strerror or error}). Choose a directory "
-                      "you can write to, or fix its permissions.") from None
+    raise ExportError(f"Cannot create --export_dir={export_dir} ({error.strerror or error}). Choose a directory "
+                      "you can write to.") from None
 
 
 def _keras_logits(model: keras.Model, inputs: np.ndarray) -> np.ndarray:

@@ -118,8 +118,12 @@ def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digit
     Exporter(digits_model_dir, fresh, keep=0)
   blocker = tmp_path / "a_file"
   blocker.write_text("not a directory")
-  with pytest.raises(ExportError, match="Cannot write to --export_dir"):
+  with pytest.raises(ExportError, match=r"--export_dir=.*a_file/out is inside .*a_file, which is a file, not a "
+                                       r"directory. Choose another --export_dir, or move the file away"):
     Exporter(digits_model_dir, str(blocker / "out"), **_QUIET).run()
+  with pytest.raises(ExportError, match=r"a_file is a file, not a directory"):  # was: "fix its permissions"
+    Exporter(digits_model_dir, str(blocker), **_QUIET).run()
+  assert blocker.read_text() == "not a directory"
   assert not os.path.exists(fresh)
 
 

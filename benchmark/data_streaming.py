@@ -111,7 +111,7 @@ def measure(work_dir: pathlib.Path, images: int, rounds: int, steps: int, data_d
   from benchmark.project_training import ProjectTraining  # pylint: disable=g-import-not-at-top
   dataset = f"images:{folders[images]}"
   common = {"model": "cnn", "dataset": dataset, "batch_size": 64, "steps": steps}
-  streamed = ProjectTraining(**common, inputs="pipeline", params=f"data.data_dir={cache},data.cache_budget_mb=0")
+  streamed = ProjectTraining(**common, inputs="prepared", params=f"data.data_dir={cache},data.cache_budget_mb=0")
   cached = ProjectTraining(**common, inputs="cached", params=f"data.data_dir={cache}")
   try:
     runs = run_alternating({"streamed": lambda: streamed.run()["examples_per_second"],

@@ -220,3 +220,16 @@ def test_split_folders_without_train_are_an_error(tmp_path):
   _make_folder(tmp_path / "test", labels=(0, 1), per_label=3)
   with pytest.raises(DataError, match="no train/"):
     _load(tmp_path)
+
+
+def test_16_bit_grey_pngs_are_scaled_as_the_edge_runtime_scales_them(tmp_path):
+  from edge.image_loader import to_8bit_image  # pylint: disable=g-import-not-at-top
+  root = _make_folder(tmp_path / "wide", labels=(0, 1), per_label=10)
+  wide = (_digit(3).astype(np.uint16) * 257)  # 0..65535
+  Image.fromarray(wide).save(root / "digit_0" / "wide.png")  # a 16-bit grey PNG
+  dataset = _load(root, validation_fraction=0.0, test_fraction=0.2)
+  expected = np.asarray(to_8bit_image(Image.open(root / "digit_0" / "wide.png"), 1))
+  np.testing.assert_array_equal(expected, _digit(3))  # the high byte: 8-bit values come back exactly
+  images = np.concatenate([dataset.split_arrays(split)[0] for split in ("train", "test")])
+  assert any(np.array_equal(image[..., 0], expected) for image in images)
+  assert not any(image.min() == 255 for image in images)  # nothing clipped to white

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 import tensorflow_datasets as tfds
 
+from edge.image_loader import to_8bit_image
 from tfmodels.config import DataConfig
 from tfmodels.data import fingerprint
 from tfmodels.data import loaded_dataset
@@ -46,7 +47,7 @@ _SPLIT_FOLDERS = ("train", "validation", "test")
 _GREY_MODES = frozenset(("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"))
 _MAX_LISTED = 10
 # Changes whenever the way images are converted changes, so older prepared copies are not read as current.
-_FORMAT = "image-folder-1"
+_FORMAT = "image-folder-2"
 
 
 def load_image_folder(root: str, config: DataConfig) -> LoadedDataset:
@@ -194,9 +195,8 @@ def _decode(path: pathlib.Path, size: tuple[int, int], channels: int) -> np.ndar
   try:
     # Image.open starts at the first frame, which is what an animated GIF gives.
     with Image.open(path) as image:
-      if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        image = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image.convert("RGBA"))
-      image = image.convert("L" if channels == 1 else "RGB")
+      # The one conversion the edge runtime uses too: 16-bit grey scaled, not clipped; transparency onto black.
+      image = to_8bit_image(image, channels)
       if image.size != (size[1], size[0]):
         image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
       return np.asarray(image, np.uint8).reshape(size[0], size[1], channels)

@@ -134,7 +134,7 @@ def check_writable_dir(path: str, flag: str) -> None:
   if not path:
     raise ArtifactError(f"--{flag} is empty: give the directory to write to, e.g. --{flag}=runs/digits_cnn.")
   existing = os.path.abspath(path)
-  while not os.path.isdir(existing) and not os.path.isfile(existing) and existing != os.path.dirname(existing):
+  while not os.path.lexists(existing) and existing != os.path.dirname(existing):
     existing = os.path.dirname(existing)
   if not os.path.isdir(existing):
     where = "is a file" if existing == os.path.abspath(path) else f"is inside {existing}, which is a file"

@@ -91,3 +91,28 @@ def test_bad_tf_config_is_a_clear_error(tmp_path):
   result = subprocess.run(cluster_command(tmp_path, 1), env=env, capture_output=True, text=True, timeout=300)
   assert result.returncode == 1
   assert "index 2 is outside the cluster" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_two_workers_stream_their_own_record_files(tmp_path):
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+  digits = datasets.load_digits()
+  pixels = np.round(digits.images * 255 / 16).astype(np.uint8)[..., np.newaxis]
+  features = tfds.features.FeaturesDict({"image": tfds.features.Image(shape=(8, 8, 1)),
+                                         "label": tfds.features.ClassLabel(num_classes=10)})
+  examples = lambda indices: [(int(i), {"image": pixels[i], "label": int(digits.target[i])}) for i in indices]
+  tfds.dataset_builders.store_as_tfds_dataset(
+      name="sharded_digits", version="1.0.0", features=features, data_dir=str(tmp_path / "data"),
+      split_datasets={"train": examples(range(1400)), "test": examples(range(1400, 1797))},
+      download_config=tfds.download.DownloadConfig(num_shards=4))
+  command = [sys.executable, os.path.join(ROOT, "tools", "train.py"), "--model=cnn", "--dataset=tfds:sharded_digits",
+             f"--data_dir={tmp_path / 'data'}", f"--model_dir={tmp_path / 'run'}", "--epochs=2", "--batch_size=32",
+             "--strategy=multi_worker_mirrored",
+             f"--params={PARAMS},data.cache_budget_mb=0,data.feature_key=image,data.label_key=label"]
+  lines = []
+  assert LocalCluster(command, num_workers=2, output=lines.append).run(timeout=600) == 0, "\n".join(lines[-40:])
+  prints = fingerprints(lines)
+  assert set(prints) == {0, 1} and prints[0] == prints[1], "\n".join(lines[-20:])
+  evaluation = json.load(open(tmp_path / "run" / "evaluation.json"))
+  assert evaluation["num_examples"] == 397 and evaluation["accuracy"] > 0.6  # chance: 0.1

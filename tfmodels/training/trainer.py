@@ -39,6 +39,8 @@ from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUAT
 from tfmodels.training.task_data import TaskData
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
+# The most the training shuffle buffer may hold (besides its `data.shuffle_buffer` examples).
+SHUFFLE_BUFFER_BYTES = 256 << 20
 HISTORY_FILE = "history.json"
 # Held (flock) by the training that writes a model directory; the kernel releases it when that process ends, however
 # it ends, so a killed run never leaves a stale lock behind and the file's existence means nothing.
@@ -210,7 +212,9 @@ class Trainer:
     own_files = training and data.can_read_own_files(split, context)
     examples = data.dataset(split, shuffle_seed=seed if training else None, input_context=context if own_files else None)
     if training:
-      examples = examples.shuffle(config.data.shuffle_buffer, seed=seed, reshuffle_each_iteration=False)
+      # The buffer holds decoded examples: large images get fewer of them, so memory stays bounded.
+      buffer = max(1, min(config.data.shuffle_buffer, SHUFFLE_BUFFER_BYTES // max(1, data.input_bytes)))
+      examples = examples.shuffle(buffer, seed=seed, reshuffle_each_iteration=False)
     per_replica = context.get_per_replica_batch_size(config.trainer.batch_size)
     if own_files:
       steps = math.ceil(data.num_examples[split] / config.trainer.batch_size)

@@ -185,13 +185,8 @@ class Trainer:
     if distribution.num_workers(self.strategy) == 1:
       # One pipeline of global batches that the strategy splits between the local replicas: no replica is ever
       # handed an empty batch (a convolution over zero examples fails on TensorFlow's CPU kernels).
-      pipeline = self._input_pipeline(data, split, training, epoch, tf.distribute.InputContext(
-          num_replicas_in_sync=1))
-      options = tf.data.Options()
-      # With the DATA policy tf.distribute rebatches a short last batch evenly across the replicas ([6, 5], not
-      # [11, 0]); on one worker nothing is sharded.
-      options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-      return self.strategy.experimental_distribute_dataset(pipeline.with_options(options))
+      return self.strategy.experimental_distribute_dataset(self._input_pipeline(
+          data, split, training, epoch, tf.distribute.InputContext(num_replicas_in_sync=1)))
     return self.strategy.distribute_datasets_from_function(
         lambda context: self._input_pipeline(data, split, training, epoch, context))
 
@@ -230,8 +225,12 @@ class Trainer:
           lambda index, batch: (augment(batch[0], tf.stack([tf.constant(seed, tf.int64), index])), batch[1]),
           num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
-    # The pipeline shards itself (above); tf.distribute must not shard it again.
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+    # A cluster's pipelines shard themselves (above), so tf.distribute must not shard them again. One worker's
+    # pipeline is not sharded either way; there the DATA policy makes tf.distribute split a short last batch evenly
+    # across the local replicas ([6, 5], not [11, 0]).
+    options.experimental_distribute.auto_shard_policy = (tf.data.experimental.AutoShardPolicy.OFF
+                                                         if context.num_input_pipelines > 1
+                                                         else tf.data.experimental.AutoShardPolicy.DATA)
     prefetch = tf.data.AUTOTUNE
     if not tf.config.list_logical_devices("GPU"):
       # On a CPU the step keeps every core busy, and tf.data's autotuning threads take their cycles from it (5-10 %

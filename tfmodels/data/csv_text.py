@@ -5,7 +5,9 @@ PATH is either one CSV file, from which validation and test are carved (see `spl
 `test.csv` is carved from `train.csv`). Each file is UTF-8 (a byte-order mark is allowed) with a header row naming at
 least the columns `text` and `label` (any letter case; other columns are ignored).
 
-Rows whose text or label is blank are skipped, and a warning says how many. Labels are strings; label names are the
+Rows whose text or label is blank are skipped, and a warning says how many. A first pass over each file checks it
+and keeps every row's label and position; the rows are then read back by position in the order they are written,
+so no file is held in memory. Labels are strings; label names are the
 sorted labels of the training file, in numeric order when every label is an integer (so `2` comes before `10`).
 """
 
@@ -35,7 +37,7 @@ _COLUMNS = ("text", "label")
 _UTF16_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
                (b"\xfe\xff", "utf-16"))
 # Changes whenever the way rows are read changes, so older prepared copies are not read as current.
-_FORMAT = "csv-text-1"
+_FORMAT = "csv-text-2"
 # A text may be long (a whole article); Python's csv module refuses fields over 128 KiB by default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -74,7 +76,8 @@ def load_csv_text(path: str, config: DataConfig) -> LoadedDataset:
 
 def _source(location: pathlib.Path, files: dict[str, pathlib.Path]) -> CsvSource:
   """Checks every file and reads its labels (one streaming pass each)."""
-  labels = {split: [label for _, label in _read_rows(file)] for split, file in files.items()}
+  rows = {split: [(offset, label) for offset, _, label in _read_rows(file)] for split, file in files.items()}
+  labels = {split: [label for _, label in split_rows] for split, split_rows in rows.items()}
   train_labels = set(labels["train"])
   if len(train_labels) < 2:
     raise DataError(f"{files['train']} has {len(train_labels)} distinct label(s) ({', '.join(sorted(train_labels))}); "
@@ -90,11 +93,31 @@ def _source(location: pathlib.Path, files: dict[str, pathlib.Path]) -> CsvSource
   return CsvSource(root=location, label_names=label_names,
                    labels={split: np.array([index[label] for label in split_labels], np.int64)
                            for split, split_labels in labels.items()},
-                   rows=lambda split: _read_rows(files[split], warn=False))
+                   offsets={split: np.array([offset for offset, _ in split_rows], np.int64)
+                            for split, split_rows in rows.items()},
+                   read_rows=lambda split, offsets: _rows_at(files[split], offsets))
 
 
-def _read_rows(path: pathlib.Path, warn: bool = True) -> Iterator[tuple[str, str]]:
-  """Streams the `(text, label)` rows of one CSV file, blank ones skipped."""
+def _rows_at(path: pathlib.Path, offsets) -> Iterator[tuple[str, str]]:
+  """The `(text, label)` rows that start at `offsets` (positions `_read_rows` gave), in that order."""
+  with open(path, encoding="utf-8-sig", newline="") as stream:
+    header = next(csv.reader(_lines(stream), strict=True))
+    columns = [name.strip().lower() for name in header]
+    text_at, label_at = columns.index("text"), columns.index("label")
+    for offset in offsets:
+      stream.seek(int(offset))
+      record = next(csv.reader(_lines(stream), strict=True))
+      yield record[text_at], record[label_at].strip()
+
+
+def _lines(stream) -> Iterator[str]:
+  # readline() rather than iteration: a text file's tell() is disabled while it is iterated.
+  while line := stream.readline():
+    yield line
+
+
+def _read_rows(path: pathlib.Path, warn: bool = True) -> Iterator[tuple[int, str, str]]:
+  """Streams the `(position in the file, text, label)` rows of one CSV file, blank ones skipped."""
   with open(path, "rb") as raw:
     start = raw.read(4)
   for bom, encoding in _UTF16_BOMS:
@@ -104,7 +127,7 @@ def _read_rows(path: pathlib.Path, warn: bool = True) -> Iterator[tuple[str, str
   blank = rows = 0
   with open(path, encoding="utf-8-sig", newline="") as stream:
     # strict: a stray quote is reported rather than silently merged into the text.
-    reader = csv.reader(stream, strict=True)
+    reader = csv.reader(_lines(stream), strict=True)
     record_start = 1
     try:
       header = next(reader, None)
@@ -118,6 +141,7 @@ def _read_rows(path: pathlib.Path, warn: bool = True) -> Iterator[tuple[str, str
       text_at, label_at = columns.index("text"), columns.index("label")
       while True:
         record_start = reader.line_num + 1
+        offset = stream.tell()  # the reader takes a line only when it needs one: this is where the record starts
         record = next(reader, None)
         if record is None:
           break
@@ -125,7 +149,7 @@ def _read_rows(path: pathlib.Path, warn: bool = True) -> Iterator[tuple[str, str
         label = record[label_at].strip() if len(record) > label_at else ""
         if text.strip() and label:
           rows += 1
-          yield text, label
+          yield offset, text, label
         elif record:
           blank += 1
     except UnicodeDecodeError as error:

@@ -34,6 +34,7 @@ class Digits(SplitCarvingBuilder):
             "image": tfds.features.Image(shape=(8, 8, 1)),
             "label": tfds.features.ClassLabel(names=[str(d) for d in range(10)]),
         }),
+        disable_shuffling=True,  # examples are written in the order the base class gives
         supervised_keys=("image", "label"),
         homepage="https://scikit-learn.org/stable/modules/generated/sklearn.datasets.load_digits.html",
         citation=_CITATION,
@@ -47,4 +48,4 @@ class Digits(SplitCarvingBuilder):
     labels = digits.target.astype(np.int64)
     return {"train": SourceSplit(labels, lambda indices: ({"image": images[i], "label": int(labels[i])}
                                                           for i in indices),
-                                 carving_order=record_order(range(len(labels))))}
+                                 read_order=record_order(range(len(labels))))}

@@ -74,6 +74,7 @@ class FashionMnist(SplitCarvingBuilder):
             "image": tfds.features.Image(shape=(28, 28, 1)),
             "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)),
         }),
+        disable_shuffling=True,  # examples are written in the order the base class gives
         supervised_keys=("image", "label"),
         homepage="https://github.com/zalandoresearch/fashion-mnist",
         citation=_CITATION,
@@ -84,9 +85,9 @@ class FashionMnist(SplitCarvingBuilder):
     missing = [name for files in _FILES.values() for name in files if not os.path.exists(os.path.join(source, name))]
     if missing:
       raise DataError(f"{source} lacks {', '.join(missing)}. {self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
-    return {split: self._source_split(source, *files) for split, files in _FILES.items()}
+    return {split: self._source_split(source, split, *files) for split, files in _FILES.items()}
 
-  def _source_split(self, source: str, images_file: str, labels_file: str) -> SourceSplit:
+  def _source_split(self, source: str, split: str, images_file: str, labels_file: str) -> SourceSplit:
     images = read_idx(os.path.join(source, images_file))
     labels = read_idx(os.path.join(source, labels_file))
     if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
@@ -94,4 +95,4 @@ class FashionMnist(SplitCarvingBuilder):
                       "images and labels. Replace them with the original Fashion-MNIST files.")
     return SourceSplit(labels.astype(np.int64), lambda indices: (
         {"image": images[i][..., np.newaxis], "label": int(labels[i])} for i in indices),
-                       carving_order=record_order(range(len(labels))))
+                       read_order=record_order(range(len(labels)), split))

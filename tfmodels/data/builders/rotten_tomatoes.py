@@ -46,6 +46,7 @@ class RottenTomatoes(SplitCarvingBuilder):
             "text": tfds.features.Text(),
             "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)),
         }),
+        disable_shuffling=True,  # examples are written in the order the base class gives
         supervised_keys=("text", "label"),
         homepage="https://www.cs.cornell.edu/people/pabo/movie-review-data/",
         citation=_CITATION,
@@ -61,7 +62,7 @@ class RottenTomatoes(SplitCarvingBuilder):
     return {"train": SourceSplit(labels, lambda indices: ({"text": rows[i][1], "label": rows[i][2]}
                                                           for i in indices),
                                  # Keyed by the row of the source file, plot rows included, as version 1 was.
-                                 carving_order=record_order(row for row, _, _ in rows))}
+                                 read_order=record_order(row for row, _, _ in rows))}
 
   def _read_rows(self, path: str):
     with bz2.open(path, "rt", encoding="utf-8", newline="") as stream:

@@ -4,8 +4,10 @@ Every data set that the project prepares itself (digits, fashion_mnist, rotten_t
 is a subclass. A subclass lists its source splits with the label of every example (`SourceSplit`); labels are cheap
 to know before any pixel is decoded (folder names, a CSV column, a label file). The missing validation and test
 splits are then carved class by class with `splits.stratified_split`, and each split's examples are generated and
-written once. TFDS shuffles the examples of a split by a hash of their keys while writing (the key is the index in
-the source split), so a split never arrives sorted by class, and the same source always gives the same records.
+written once, in a fixed order (TFDS's own shuffling is off, `disable_shuffling=True`): the training split and the
+carved ones in the seeded random order `stratified_split` gives them, so none arrives sorted by class; a split the
+source has in its `read_order`. Records are read back in the order they were written, so the same source always
+gives the same records in the same order, which is what the in-memory data layer of earlier versions gave.
 
 The split parameters are part of the builder config's name (`CarvingConfig`), so data prepared with other fractions
 or another seed lives beside it instead of being mistaken for it.
@@ -58,21 +60,26 @@ class SourceSplit:
 
   Attributes:
     labels: the class id of every example, in the source's order.
-    examples: given sorted source indices, yields the TFDS example of each, in that order.
-    carving_order: the order of the source indices in which the missing splits are carved (None = source order).
+    examples: given source indices (in any order), yields the TFDS example of each, in that order.
+    read_order: the order of the source indices in which the examples were read by the in-memory data layer of
+      earlier versions (None = source order): the missing splits are carved, and a split the source has is written,
+      in this order.
   """
 
   labels: np.ndarray
   examples: Callable[[np.ndarray], Iterator[dict[str, Any]]]
-  carving_order: np.ndarray | None = None
+  read_order: np.ndarray | None = None
+
+  def order(self) -> np.ndarray:
+    return self.read_order if self.read_order is not None else np.arange(len(self.labels))
 
 
 def record_order(keys: Iterable[int], split: str = "train") -> np.ndarray:
-  """Positions of `keys` in the order TFDS writes examples with these keys into one shard of `split` (sorted by the
-  key's hash, salted with the split name).
+  """Positions of `keys` in the order TFDS writes examples with these keys into one shard of `split` when it
+  shuffles (sorted by the key's hash, salted with the split name).
 
-  The built-in sets were first prepared as one source split and carved after reading the records back in this
-  order; carving in the same order keeps their splits what they were.
+  The built-in sets were first prepared as their source splits and read back into memory in this order; carving and
+  writing in the same order keeps their splits, and the order of their examples, what they were.
   """
   hasher = hashing.Hasher(split)
   keys = list(keys)
@@ -97,17 +104,17 @@ class SplitCarvingBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=Tru
     source = self._source_splits(dl_manager)
     fractions = {name: fraction for name, fraction in (("validation", config.validation_fraction),
                                                        ("test", config.test_fraction)) if name not in source}
-    train = source["train"]
-    order = train.carving_order if train.carving_order is not None else np.arange(len(train.labels))
+    order = source["train"].order()
     carved = {name: order[indices] for name, indices in splits.stratified_split(
-        train.labels[order], fractions, config.split_seed, self.label_names()).items()}
-    chosen = {name: (source[name], np.arange(len(source[name].labels))) for name in source if name != "train"}
-    chosen.update({name: (source["train"], np.sort(indices)) for name, indices in carved.items()})
+        source["train"].labels[order], fractions, config.split_seed, self.label_names()).items()}
+    chosen = {name: (source[name], source[name].order()) for name in source if name != "train"}
+    chosen.update({name: (source["train"], indices) for name, indices in carved.items()})
     # TFDS cannot write a split without examples (a fraction of 0): such a split is left out and reads as empty.
     return {name: self._generate_examples(*chosen[name]) for name in SPLIT_NAMES if len(chosen[name][1])}
 
   def _generate_examples(self, source: SourceSplit, indices: np.ndarray) -> Iterable[tuple[int, dict[str, Any]]]:
-    return zip(indices.tolist(), source.examples(indices))
+    # With TFDS's shuffling off, records are written in the order of their keys: the position in `indices`.
+    return enumerate(source.examples(indices))
 
 
 def download_config(manual_dir: str | None = None) -> tfds.download.DownloadConfig:

@@ -20,17 +20,19 @@ class CsvSource:
     root: the file or folder given, for messages.
     label_names: class names.
     labels: the class id of each row kept, by source split.
-    rows: streams the `(text, label name)` rows of a source split's file, the same rows in the same order each time.
+    offsets: where each row kept starts in its file, by source split.
+    read_rows: given a source split and row positions, yields those `(text, label name)` rows in that order.
   """
 
   root: pathlib.Path
   label_names: tuple[str, ...]
   labels: dict[str, np.ndarray]
-  rows: Callable[[str], Iterator[tuple[str, str]]]
+  offsets: dict[str, np.ndarray]
+  read_rows: Callable[[str, np.ndarray], Iterator[tuple[str, str]]]
 
 
 class UserCsvText(SplitCarvingBuilder):
-  """The rows of a user's CSV files; each split's file is streamed once per split written."""
+  """The rows of a user's CSV files, read back by position in the order each split is written."""
 
   VERSION = tfds.core.Version("1.0.0")
   RELEASE_NOTES = {"1.0.0": "Initial release."}
@@ -47,6 +49,7 @@ class UserCsvText(SplitCarvingBuilder):
             "text": tfds.features.Text(),
             "label": tfds.features.ClassLabel(names=list(self._source.label_names)),
         }),
+        disable_shuffling=True,  # examples are written in the order the base class gives
         supervised_keys=("text", "label"))
 
   def _source_splits(self, dl_manager: tfds.download.DownloadManager) -> dict[str, SourceSplit]:
@@ -57,9 +60,6 @@ class UserCsvText(SplitCarvingBuilder):
     index = {name: position for position, name in enumerate(self._source.label_names)}
 
     def examples(indices: np.ndarray) -> Iterator[dict]:
-      wanted = np.zeros((len(self._source.labels[split]),), bool)
-      wanted[indices] = True
-      for row, (text, label) in enumerate(self._source.rows(split)):
-        if wanted[row]:
-          yield {"text": text, "label": index[label]}
+      for text, label in self._source.read_rows(split, self._source.offsets[split][indices]):
+        yield {"text": text, "label": index[label]}
     return examples

@@ -58,6 +58,7 @@ class UserImageFolder(SplitCarvingBuilder):
             "image": tfds.features.Image(shape=self._source.shape, encoding_format="png"),
             "label": tfds.features.ClassLabel(names=list(self._source.label_names)),
         }),
+        disable_shuffling=True,  # examples are written in the order the base class gives
         supervised_keys=("image", "label"))
 
   def _source_splits(self, dl_manager: tfds.download.DownloadManager) -> dict[str, SourceSplit]:

@@ -1,13 +1,14 @@
 """Tests of `LoadedDataset` over prepared records: streaming reads, sharding by files, samples."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfmodels.data import loaded_dataset
 
 
-def _prepared(tmp_path, train=40, test=10, num_shards=4):
+def _prepared(tmp_path, train=40, test=10, num_shards=4, ordered=False):
   features = tfds.features.FeaturesDict({"image": tfds.features.Image(shape=(4, 4, 1)),
                                          "label": tfds.features.ClassLabel(names=["a", "b"])})
   rng = np.random.default_rng(0)
@@ -22,7 +23,7 @@ def _prepared(tmp_path, train=40, test=10, num_shards=4):
   builder = tfds.dataset_builders.store_as_tfds_dataset(
       name="toy_images", version="1.0.0", features=features, data_dir=str(tmp_path),
       split_datasets={"train": list(examples(train, 0)), "test": list(examples(test, 100))},
-      download_config=tfds.download.DownloadConfig(num_shards=num_shards))
+      download_config=tfds.download.DownloadConfig(num_shards=num_shards), disable_shuffling=ordered)
   return tfds.builder_from_directory(builder.data_dir)
 
 
@@ -50,8 +51,10 @@ def test_input_pipelines_read_disjoint_files_that_make_the_whole_split(tmp_path)
   assert sorted(seen[0] + seen[1]) == list(range(40))
 
 
-def test_file_order_is_seeded(tmp_path):
-  dataset = loaded_dataset.from_prepared("toy", _prepared(tmp_path), feature_key="image", label_key="label")
+@pytest.mark.parametrize("ordered", [False, True])  # the project's own builders write in a fixed order
+def test_file_order_is_seeded(tmp_path, ordered):
+  dataset = loaded_dataset.from_prepared("toy", _prepared(tmp_path, ordered=ordered), feature_key="image",
+                                         label_key="label")
   order = lambda seed: [int(image[0, 0, 0]) for image, _ in dataset.read("train", shuffle_seed=seed)]
   assert order(1) == order(1)
   assert sorted(order(1)) == list(range(40))

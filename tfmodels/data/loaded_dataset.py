@@ -75,7 +75,10 @@ class LoadedDataset:
         as pipelines (`num_files`).
     """
     spec = self._spec(split)
-    read_config = tfds.ReadConfig(try_autocache=False, shuffle_seed=shuffle_seed, input_context=input_context)
+    # The project's records are written in a fixed order (`disable_shuffling`); reading their files in a seeded order
+    # is what training wants all the same, so TFDS's guard against that is off.
+    read_config = tfds.ReadConfig(try_autocache=False, shuffle_seed=shuffle_seed, input_context=input_context,
+                                  enable_ordering_guard=False)
     records = self.builder.as_dataset(split=spec or self._any_split(), shuffle_files=shuffle_seed is not None,
                                       read_config=read_config)
     if not spec:

@@ -10,6 +10,7 @@ a resumed run sees the batches an uninterrupted one would have seen.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import fcntl
@@ -92,12 +93,13 @@ class Trainer:
     """Trains (resuming if a checkpoint exists), writes the model directory, returns the test figures."""
     config = self.config
     previous_policy = keras.mixed_precision.global_policy()
-    lock, created = None, False
+    lock, created, lock_created = None, False, False
     try:
       self._check_model_dir()
       if self.is_chief:
         # Taken before the data step, which already writes the vocabulary into the directory.
         created = not os.path.exists(self.model_dir)
+        lock_created = not os.path.exists(os.path.join(self.model_dir, LOCK_FILE))
         lock = _lock_model_dir(self.model_dir)
       policy = distribution.set_precision_policy(config.runtime.mixed_precision)
       keras.utils.set_random_seed(config.runtime.seed)
@@ -113,7 +115,7 @@ class Trainer:
             f"{config.data.test_fraction:g}) or supply them (README, Data).")
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(data)
-      created = False  # the directory now describes this run: a later failure keeps it, to resume from
+      created = lock_created = False  # the directory now describes this run: a later failure keeps it, to resume
       with self.strategy.scope():
         model = build_model(config.model, **data.model_args)
         optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(data.num_examples["train"] /
@@ -156,6 +158,9 @@ class Trainer:
         shutil.rmtree(self.write_dir, ignore_errors=True)
       if created:  # refused before it described a run: what it holds (lock, vocabulary) is this run's alone
         shutil.rmtree(self.model_dir, ignore_errors=True)
+      elif lock_created:  # refused in a directory that was there: leave it as it was found
+        with contextlib.suppress(FileNotFoundError):
+          os.remove(os.path.join(self.model_dir, LOCK_FILE))
       if lock is not None:
         lock.close()
 

@@ -102,8 +102,7 @@ class TensorInfo:
     """Real values -> what the tensor stores (unchanged but for the dtype when it is not quantized)."""
     dtype = np.dtype(self.dtype)
     if not self.quantized:
-      # No copy when the dtype is right already: a language model's cache passes through here at every step.
-      return np.asarray(values, dtype=dtype)
+      return np.asarray(values).astype(dtype)
     # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
     scaled = np.asarray(values).astype(np.float32) / np.float32(self.scale)
     rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
@@ -113,7 +112,7 @@ class TensorInfo:
   def dequantize(self, values: np.ndarray) -> np.ndarray:
     """What the tensor stores -> real values, float32."""
     if not self.quantized:
-      return np.asarray(values, dtype=np.float32)
+      return np.asarray(values).astype(np.float32)
     return ((np.asarray(values).astype(np.float32) - np.float32(self.zero_point)) *
             np.float32(self.scale)).astype(np.float32)
 

@@ -61,10 +61,6 @@ class LoadedDataset:
     spec = self._spec(split)
     return len(self.builder.info.splits[spec].file_instructions) if spec else 0
 
-  def example_bytes(self) -> int:
-    """Bytes of one decoded feature (images) or a rough guess for one text, for memory budgets."""
-    return int(np.prod(self.feature_shape)) if self.kind == "image" else 256
-
   def read(self, split: str, *, shuffle_seed: int | None = None,
            input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """Streams `split` as unbatched `(feature, label)`.

@@ -256,10 +256,11 @@ def _image_converter(shape: tuple[int, int, int]):
   height, width, channels = shape
 
   def convert(image: tf.Tensor) -> tf.Tensor:
+    grey = tf.equal(tf.shape(image)[-1], 1)  # the channel count may be known only per image
     if channels == 1 and image.shape[-1] != 1:
-      image = tf.image.rgb_to_grayscale(image[..., :3])
+      image = tf.cond(grey, lambda: image[..., :1], lambda: tf.image.rgb_to_grayscale(image[..., :3]))
     elif channels == 3 and image.shape[-1] != 3:
-      image = tf.image.grayscale_to_rgb(image[..., :1])
+      image = tf.cond(grey, lambda: tf.image.grayscale_to_rgb(image[..., :1]), lambda: image[..., :3])
     resized = tf.image.resize(image, (height, width), method="bilinear")
     return tf.ensure_shape(tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8), shape)
 

@@ -6,6 +6,7 @@ vocabulary is adapted on a stream of the training texts (or its first `data.voca
 
 from __future__ import annotations
 
+import math
 import os
 
 import tensorflow as tf
@@ -35,7 +36,8 @@ def classification_data(config: ExperimentConfig, model_dir: str, write_dir: str
     raise DataError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier needs at "
                     "least two. Add examples of another class.")
   preprocess, vocab_size = _preprocessor(config, dataset, model_dir, write_dir)
-  input_bytes = (dataset.example_bytes() if dataset.kind == "image" else 4 * config.data.sequence_length) + 8
+  # uint8 pixels or int32 token ids, and the int64 label.
+  input_bytes = (math.prod(dataset.feature_shape) if dataset.kind == "image" else 4 * config.data.sequence_length) + 8
 
   def reader(split, shuffle_seed, input_context):
     return _prepare(dataset.read(split, shuffle_seed=shuffle_seed, input_context=input_context), preprocess)

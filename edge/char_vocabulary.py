@@ -11,7 +11,7 @@ Plain Python and numpy only: the edge runtime imports no TensorFlow.
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 import json
 import os
 import pathlib
@@ -75,15 +75,21 @@ class CharVocabulary:
     Raises:
       EdgeError: `max_size` < 2 or `min_count` < 1.
     """
+    counts = collections.Counter()
+    for text in texts:
+      counts.update(text)
+    return cls.from_counts(counts, max_size, min_count)
+
+  @classmethod
+  def from_counts(cls, counts: Mapping[str, int], max_size: int, min_count: int = 1) -> CharVocabulary:
+    """Builds the vocabulary from how often each character occurs in the training text (see `build`)."""
     if max_size < 2:
       raise EdgeError(f"max_size must be >= 2 (padding and unknown are always there), got {max_size}.")
     if min_count < 1:
       raise EdgeError(f"min_count must be >= 1, got {min_count}.")
-    counts = collections.Counter()
-    for text in texts:
-      counts.update(text)
-    counts.pop(UNKNOWN_TOKEN, None)  # Id 1 already stands for it.
-    ranked = sorted((character for character, count in counts.items() if count >= min_count),
+    # The unknown token's own character is left out: id 1 already stands for it.
+    ranked = sorted((character for character, count in counts.items()
+                     if count >= min_count and character != UNKNOWN_TOKEN),
                     key=lambda character: (-counts[character], ord(character)))
     return cls((PADDING_TOKEN, UNKNOWN_TOKEN, *ranked[:max_size - 2]))
 

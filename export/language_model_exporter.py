@@ -40,7 +40,7 @@ from export.exporter import Exporter
 from export.next_token_graph import tflite_position_logits, next_token_logits
 from export.tflite_modes import TfliteMode
 from tfmodels import data as data_lib
-from tfmodels.data.lm_windows import make_windows
+from tfmodels.data import stream_sample
 from tfmodels.generation.keras_next_token import KerasNextToken
 
 _CALIBRATION_SEED = 0
@@ -77,8 +77,7 @@ class LanguageModelExporter(Exporter):
 
   def _windows(self, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The training pipeline's windows of one split: int32 `(inputs, targets)`, each `(N, sequence_length)`."""
-    return make_windows([self.vocabulary.encode(block) for block in self._corpus.splits[split]],
-                        self.sequence_length)
+    return self._window_arrays(self._corpus.windows(split, self.vocabulary, self.sequence_length))
 
   def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
     inputs, targets = self._windows("test")
@@ -88,12 +87,23 @@ class LanguageModelExporter(Exporter):
     return self.artifact.dataset_name, windows, windows, next_tokens, len(inputs)
 
   def _calibration_inputs(self) -> np.ndarray:
-    inputs, targets = self._windows("train")
-    rng = np.random.default_rng(_CALIBRATION_SEED)
-    chosen = np.sort(rng.choice(len(inputs), size=min(self.calibration_samples, len(inputs)), replace=False))
+    # Streamed: only the sample is kept, however large the training split.
+    total = self._corpus.num_windows("train", self.sequence_length)
+    sample = stream_sample.sampled(self._corpus.windows("train", self.vocabulary, self.sequence_length), total,
+                                   self.calibration_samples, _CALIBRATION_SEED)
+    inputs, targets = self._window_arrays(sample)
     windows, _ = next_token_verification.cut_windows(
-        inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
+        inputs, targets, next_token_verification.scoring_lengths(len(inputs), self.sequence_length))
     return windows
+
+  def _window_arrays(self, windows: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of `TextCorpus.windows` as int32 `(inputs, targets)` arrays, each `(N, sequence_length)`."""
+    inputs, targets = [], []
+    for batch_inputs, batch_targets in windows.batch(_KERAS_BATCH).as_numpy_iterator():
+      inputs.append(batch_inputs)
+      targets.append(batch_targets.astype(np.int32))
+    empty = np.zeros((0, self.sequence_length), np.int32)
+    return (np.concatenate(inputs), np.concatenate(targets)) if inputs else (empty, empty.copy())
 
   def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
     """Keras' logits after the last real token of each window: `(N, vocab_size)`."""
@@ -163,11 +173,12 @@ class LanguageModelExporter(Exporter):
 
   def _generation_prompts(self) -> list[str]:
     """Prompts cut from the test text at evenly spaced places: short, half a window, one and a half windows."""
-    text = self.vocabulary.decode(np.concatenate([self.vocabulary.encode(block)
-                                                  for block in self._corpus.splits["test"]]))
     lengths = [max(1, self.sequence_length // 8), max(1, self.sequence_length // 2), 3 * self.sequence_length // 2]
-    starts = np.linspace(0, max(len(text) - lengths[-1], 0), _GENERATION_PROMPTS).astype(int)
-    return [text[start:start + length] for start, length in zip(starts, lengths)]
+    total = self._corpus.num_characters["test"]
+    starts = np.linspace(0, max(total - lengths[-1], 0), _GENERATION_PROMPTS).astype(int)
+    excerpts = self._corpus.excerpts("test", [(int(start), length) for start, length in zip(starts, lengths)])
+    # As the model sees them: characters outside the vocabulary read as unknown.
+    return [self.vocabulary.decode(self.vocabulary.encode(excerpt)) for excerpt in excerpts]
 
   def _verify_generation(self, signature, model: keras.Model, prompts: list[str]) -> dict:
     """Greedy text of the `generate` signature against the Keras model's, token by token."""

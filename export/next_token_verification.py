@@ -1,7 +1,7 @@
 """What an exported language model is verified on, and the figures it is measured by.
 
-Test windows are the training pipeline's (`make_windows` over the test split), each scored at one length: window `i`
-keeps its first `1 + i % sequence_length` tokens and is right-padded with 0, as the generation loops pad a short
+Test windows are the training pipeline's (`TextCorpus.windows` over the test split), each scored at one length: window
+`i` keeps its first `1 + i % sequence_length` tokens and is right-padded with 0, as the generation loops pad a short
 context, and the artifact predicts the token that follows (the window's target at that position). Lengths cycle
 through 1..sequence_length, so a short prompt, a full window and everything between count alike. Calibration windows
 for `full_int8` are cut the same way, from the training split.
@@ -38,7 +38,7 @@ def cut_windows(inputs: np.ndarray, targets: np.ndarray, lengths: np.ndarray) ->
   """Cuts each window to its length and right-pads it; returns `(windows int32 (N, T), next tokens int64 (N,))`.
 
   Args:
-    inputs: int32 `(N, T)` windows of `make_windows`.
+    inputs: int32 `(N, T)` windows of `TextCorpus.windows`.
     targets: their targets (the inputs shifted by one).
     lengths: real tokens to keep in each window, 1..T.
   """

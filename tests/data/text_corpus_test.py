@@ -1,131 +1,99 @@
-"""Tests of the block split of text corpora (`TextCorpus.from_documents`)."""
-
-import logging
-import string
+"""Tests of a prepared text corpus (`TextCorpus`): blocks and next-token windows streamed from its records."""
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from edge.char_vocabulary import UNKNOWN, CharVocabulary
 from tfmodels.config import DataConfig
-from tfmodels.data import DataError
-from tfmodels.data.lm_windows import make_windows
-from tfmodels.data.text_corpus import BLOCK_SIZE, TextCorpus
+from tfmodels import data as data_lib
+from tfmodels.data.builders import split_carving_builder
+
+_WORDS = ("the quick brown fox jumps over a lazy dog while seven wizards quietly hex jumbo pancakes at dawn; "
+          "Émile's café — naïve, déjà vu!\n")
 
 
-def _document(length: int, seed: int) -> str:
-  letters = np.random.default_rng(seed).choice(list(string.ascii_lowercase + " "), length)
-  return "".join(letters)
+def _text(length: int, seed: int) -> str:
+  words = _WORDS.split(" ")
+  rng = np.random.default_rng(seed)
+  text = " ".join(rng.choice(words, length // 4))
+  return text[:length]
 
 
-def _split(documents, **overrides) -> TextCorpus:
-  return TextCorpus.from_documents("text:corpus", documents, DataConfig(dataset="text:corpus", **overrides))
+def _corpus(tmp_path, files: dict[str, str], **overrides) -> data_lib.TextCorpus:
+  folder = tmp_path / "texts"
+  for name, text in files.items():
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+  return data_lib.load_corpus(DataConfig(dataset=f"text:{folder}", data_dir=str(tmp_path / "cache"), **overrides))
 
 
-def _positions(corpus: TextCorpus, documents) -> dict[str, list[tuple[int, int, int]]]:
-  """`(document, start, end)` of every block of each split, found by searching the documents."""
-  found = {}
-  for split, blocks in corpus.splits.items():
-    found[split] = []
-    for block in blocks:
-      hits = [(index, text.find(block)) for index, (_, text) in enumerate(documents) if block in text]
-      assert len(hits) == 1
-      index, start = hits[0]
-      found[split].append((index, start, start + len(block)))
-  return found
+def _reference_windows(blocks, vocabulary, length):
+  """Windows of `length + 1` ids every `length` ids inside each block, cut with numpy."""
+  inputs, targets = [], []
+  for block in blocks:
+    ids = vocabulary.encode(block)
+    for start in range(0, len(ids) - length, length):
+      inputs.append(ids[start:start + length])
+      targets.append(ids[start + 1:start + length + 1])
+  return np.array(inputs, np.int32), np.array(targets, np.int64)
 
 
-def test_blocks_cover_every_document_once_and_keep_their_order():
-  documents = [("a.txt", _document(10 * BLOCK_SIZE + 123, 0)), ("b.txt", _document(3 * BLOCK_SIZE, 1)),
-               ("c.txt", _document(BLOCK_SIZE // 2, 2))]
-  corpus = _split(documents)
-  assert corpus.name == "text:corpus"
-  assert corpus.documents == ("a.txt", "b.txt", "c.txt")
-  assert corpus.block_size == BLOCK_SIZE
-  assert {len(blocks) for blocks in corpus.splits.values()} <= set(range(1, 15))
-  assert sum(len(blocks) for blocks in corpus.splits.values()) == 10 + 3 + 1
-  assert corpus.num_characters == {split: sum(map(len, blocks)) for split, blocks in corpus.splits.items()}
-  assert sum(corpus.num_characters.values()) == sum(len(text) for _, text in documents)
-  positions = _positions(corpus, documents)
-  for spans in positions.values():
-    assert spans == sorted(spans)
-  everything = sorted(span for spans in positions.values() for span in spans)
-  for (document, start, end), following in zip(everything, everything[1:] + [None]):
-    if following and following[0] == document:
-      assert following[1] == end  # Contiguous and disjoint.
-  # The short tail of a.txt joins its last block.
-  assert (0, 9 * BLOCK_SIZE, 10 * BLOCK_SIZE + 123) in everything
+def test_windows_are_cut_inside_blocks_from_the_streamed_records(tmp_path):
+  corpus = _corpus(tmp_path, {"a.txt": _text(30000, 0), "b.txt": _text(9000, 1)}, sequence_length=50)
+  vocabulary = CharVocabulary.from_counts(corpus.character_counts["train"], max_size=12)  # some characters unknown
+  for split in data_lib.SPLIT_NAMES:
+    windows = corpus.windows(split, vocabulary, 50)
+    assert windows.element_spec == (tf.TensorSpec((50,), tf.int32), tf.TensorSpec((50,), tf.int64))
+    inputs, targets = _reference_windows(list(corpus.texts(split)), vocabulary, 50)
+    streamed = list(windows.as_numpy_iterator())
+    assert len(streamed) == len(inputs) == corpus.num_windows(split, 50) > 0
+    np.testing.assert_array_equal(np.stack([pair[0] for pair in streamed]), inputs)
+    np.testing.assert_array_equal(np.stack([pair[1] for pair in streamed]), targets)
+    assert UNKNOWN in inputs
+  blocks = [len(block) for split in data_lib.SPLIT_NAMES for block in corpus.texts(split)]
+  assert sum(blocks) == 39000 == sum(corpus.num_characters.values())
+  assert {split: list(lengths) for split, lengths in corpus.block_lengths.items()} == {
+      split: [len(block) for block in corpus.texts(split)] for split in data_lib.SPLIT_NAMES}
 
 
-def test_fractions_are_rounded_and_the_split_is_deterministic():
-  documents = [("book", _document(40 * BLOCK_SIZE, 3))]
-  corpus = _split(documents, validation_fraction=0.1, test_fraction=0.2)
-  assert [len(corpus.splits[split]) for split in ("train", "validation", "test")] == [28, 4, 8]
-  assert _split(documents, validation_fraction=0.1, test_fraction=0.2).splits == corpus.splits
-  assert _split(documents, split_seed=1).splits != corpus.splits
+def test_character_counts_and_excerpts_are_those_of_the_text(tmp_path):
+  corpus = _corpus(tmp_path, {"a.txt": _text(20000, 2)}, sequence_length=32)
+  for split in data_lib.SPLIT_NAMES:
+    text = "".join(corpus.texts(split))
+    counts = {character: text.count(character) for character in set(text)}
+    assert corpus.character_counts[split] == counts
+  text = "".join(corpus.texts("train"))
+  spans = [(0, 10), (4000, 300), (len(text) - 5, 5), (4090, 20)]  # the last one spans two blocks
+  assert corpus.excerpts("train", spans) == [text[start:start + length] for start, length in spans]
 
 
-def test_windows_of_different_splits_never_share_text():
-  documents = [("book", _document(12 * BLOCK_SIZE + 77, 4))]
-  corpus = _split(documents, sequence_length=64)
-  text = documents[0][1]
-  spans = {split: [] for split in corpus.splits}
-  for split, blocks in corpus.splits.items():
-    for block in blocks:
-      start = text.find(block)
-      inputs, _ = make_windows([np.arange(start, start + len(block))], 64)
-      spans[split].extend(range(int(row[0]), int(row[-1]) + 2) for row in inputs)
-  covered = {split: {position for span in split_spans for position in span} for split, split_spans in spans.items()}
-  assert not covered["train"] & covered["test"]
-  assert not covered["train"] & covered["validation"]
-  assert not covered["validation"] & covered["test"]
+def test_an_empty_validation_split_reads_as_empty(tmp_path):
+  corpus = _corpus(tmp_path, {"a.txt": _text(20000, 3)}, sequence_length=32, validation_fraction=0.0)
+  assert corpus.num_characters["validation"] == corpus.num_files("validation") == 0
+  assert corpus.num_windows("validation", 32) == 0
+  vocabulary = CharVocabulary.from_counts(corpus.character_counts["train"], max_size=100)
+  assert not list(corpus.windows("validation", vocabulary, 32))
 
 
-def test_a_small_text_gets_smaller_blocks():
-  corpus = _split([("note.txt", _document(1000, 5))], sequence_length=63)
-  # 4096 -> ... -> 256: three blocks of 256 plus the tail.
-  assert corpus.block_size == 256
-  assert [len(corpus.splits[split]) for split in ("train", "validation", "test")] == [1, 1, 1]
-  assert sum(corpus.num_characters.values()) == 1000
-  tiny = _split([("note.txt", _document(200, 6))], sequence_length=63)
-  assert tiny.block_size == 64 and all(tiny.splits.values())
+def test_input_pipelines_read_disjoint_blocks_that_make_the_whole_split(tmp_path, monkeypatch):
+  # Shards of 16 KiB, so that a small corpus has several files.
+  monkeypatch.setattr(split_carving_builder, "MIN_SHARD_BYTES", 8 << 10)
+  monkeypatch.setattr(split_carving_builder, "MAX_SHARD_BYTES", 16 << 10)
+  corpus = _corpus(tmp_path, {"a.txt": _text(200000, 4)}, sequence_length=64)
+  assert corpus.num_files("train") >= 4
+  everything = sorted(corpus.texts("train"))
+  seen = []
+  for pipeline in range(2):
+    context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=pipeline)
+    seen.append([text.decode() for text in corpus.blocks("train", shuffle_seed=5, input_context=context)
+                 .as_numpy_iterator()])
+  assert seen[0] and seen[1]
+  assert not set(seen[0]) & set(seen[1])
+  assert sorted(seen[0] + seen[1]) == everything
 
 
-def test_every_split_gets_a_block_and_train_keeps_one():
-  corpus = _split([("book", _document(3 * BLOCK_SIZE, 7))], validation_fraction=0.01, test_fraction=0.9)
-  assert [len(corpus.splits[split]) for split in ("train", "validation", "test")] == [1, 1, 1]
-
-
-def test_no_validation_fraction_gives_an_empty_validation_split():
-  corpus = _split([("book", _document(130, 8))], sequence_length=63, validation_fraction=0.0)
-  assert corpus.splits["validation"] == ()
-  assert corpus.num_characters["validation"] == 0
-  assert len(corpus.splits["train"]) == len(corpus.splits["test"]) == 1
-
-
-def test_documents_shorter_than_a_window_are_left_out(caplog):
-  documents = [("long.txt", _document(5000, 9)), ("short.txt", "Too short.")]
-  with caplog.at_level(logging.WARNING):
-    corpus = _split(documents, sequence_length=100)
-  assert "1 of 2 document(s) are shorter than one window of 101 characters" in caplog.text
-  assert corpus.documents == ("long.txt", "short.txt")
-  assert sum(corpus.num_characters.values()) == 5000
-
-
-def test_too_small_a_text_says_how_much_is_needed():
-  with pytest.raises(DataError) as raised:
-    _split([("note.txt", _document(250, 10))], sequence_length=100)
-  message = str(raised.value)
-  assert "text:corpus has 250 characters, too few to give train, validation and test one window of 101" in message
-  assert "needs at least 303 characters" in message
-  assert "--params=data.sequence_length=82" in message  # 250 // 83 == 3 windows.
-
-
-def test_too_small_counts_only_documents_long_enough():
-  documents = [(f"{index}.txt", _document(60, index)) for index in range(10)]
-  with pytest.raises(DataError, match=r"has 600 characters \(0 of them in documents of at least 101 characters\)"):
-    _split(documents, sequence_length=100)
-
-
-def test_two_characters_are_too_few_for_any_window():
-  with pytest.raises(DataError, match="needs at least 6 characters. Add more text."):
-    _split([("a.txt", "ab")], sequence_length=1)
+def test_unknown_split():
+  corpus = data_lib.load_corpus(DataConfig(dataset="novels"))
+  with pytest.raises(KeyError, match="Unknown split 'dev'"):
+    corpus.blocks("dev")

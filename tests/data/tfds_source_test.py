@@ -148,7 +148,7 @@ def test_a_text_set_without_labels_is_a_corpus(tmp_path):
   with pytest.raises(DataError, match="has no class label.*corpus for the language models"):
     load_dataset(config)
   corpus = data_lib.load_corpus(config)
-  text = "".join(corpus.splits["train"] + corpus.splits["validation"] + corpus.splits["test"])
+  text = "".join(block for split in data_lib.SPLIT_NAMES for block in corpus.texts(split))
   assert sum(corpus.num_characters.values()) == len("\n".join(_SENTENCES * 20)) + 1
   assert _SENTENCES[3] + "\n" in text
 

@@ -39,7 +39,7 @@ def novel_slice(root: pathlib.Path) -> str:
   path = root / "language_models" / "pride.txt"
   if not path.exists():
     corpus = load_corpus(DataConfig(dataset="novels"))
-    text = "".join(block for split in ("train", "validation", "test") for block in corpus.splits[split])
+    text = "".join(block for split in ("train", "validation", "test") for block in corpus.texts(split))
     start = text.index("It is a truth universally acknowledged")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text[start:start + 60000], encoding="utf-8")
@@ -51,7 +51,9 @@ def trained_language_model(root: pathlib.Path, model: str) -> str:
   folder = root / "language_models" / model
   if not (folder / "model.keras").exists():
     learning_rate, params = _SETTINGS[model]
-    config = config_from_flags(model=model, dataset=f"text:{novel_slice(root)}", epochs=_EPOCHS, batch_size=16,
+    # The text is prepared into a cache of the tests' own.
+    config = config_from_flags(model=model, dataset=f"text:{novel_slice(root)}", data_dir=str(root / "cache"),
+                               epochs=_EPOCHS, batch_size=16,
                                learning_rate=learning_rate, strategy="default",
                                params=f"{params},data.sequence_length={SEQUENCE_LENGTH}")
     train(config, str(folder))

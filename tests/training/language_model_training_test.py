@@ -22,7 +22,7 @@ TINY = {"transformer_lm": "model.transformer_lm.embedding_dim=32,model.transform
 def novel_slice(tmp_path_factory):
   """About 80,000 characters of Pride and Prejudice, as a user's text file."""
   corpus = load_corpus(DataConfig(dataset="novels"))
-  text = "".join(block for split in ("train", "validation", "test") for block in corpus.splits[split])
+  text = "".join(block for split in ("train", "validation", "test") for block in corpus.texts(split))
   start = text.index("It is a truth universally acknowledged")
   path = tmp_path_factory.mktemp("text") / "pride.txt"
   path.write_text(text[start:start + 80000], encoding="utf-8")
@@ -31,7 +31,8 @@ def novel_slice(tmp_path_factory):
 
 def lm_config(model, path, **flags):
   # A tiny LSTM climbs off the character frequencies only with a large learning rate.
-  values = {"model": model, "dataset": f"text:{path}", "epochs": 2, "batch_size": 16, "strategy": "default",
+  values = {"model": model, "dataset": f"text:{path}", "data_dir": os.path.join(os.path.dirname(path), "cache"),
+            "epochs": 2, "batch_size": 16, "strategy": "default",
             "learning_rate": 1e-2 if model == "lstm_lm" else 3e-3,
             "params": TINY[model] + ",data.sequence_length=32"}
   values.update(flags)

@@ -48,10 +48,11 @@ def source_fingerprint(root: pathlib.Path, files: Iterable[pathlib.Path], settin
 
 
 def prepared_location(data_dir: str, kind: str, root: pathlib.Path, files: Iterable[pathlib.Path],
-                      settings: Sequence = ()) -> PreparedLocation:
-  """The folder of `root`'s prepared copies (see the module docstring) and the current fingerprint."""
+                      settings: Sequence = (), slug: str = "") -> PreparedLocation:
+  """The folder of `root`'s prepared copies (see the module docstring) and the current fingerprint; the folder is
+  named after `slug` (default: the name of `root`)."""
   absolute = root.absolute()
-  slug = re.sub(r"[^a-z0-9]+", "_", absolute.stem.lower()).strip("_")[:40] or "data"
+  slug = re.sub(r"[^a-z0-9]+", "_", (slug or absolute.stem).lower()).strip("_")[:40] or "data"
   path_hash = hashlib.sha256(str(absolute).encode()).hexdigest()[:8]
   folder = package_cache.resolve_data_dir(data_dir) / "tfds" / "user" / f"{kind}-{slug}-{path_hash}"
   return PreparedLocation(folder, source_fingerprint(absolute, files, settings))

@@ -9,9 +9,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tfmodels.data import record_reading
+from tfmodels.data import stream_sample
+
 SPLIT_NAMES = ("train", "validation", "test")
-_FILES_READ_AT_ONCE = 4
-_READ_BUFFER_BYTES = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +60,7 @@ class LoadedDataset:
   def num_files(self, split: str) -> int:
     """Record files (or parts of files, for a sliced split) that `split` reads."""
     spec = self._spec(split)
-    return len(self.builder.info.splits[spec].file_instructions) if spec else 0
+    return record_reading.num_files(self.builder, spec) if spec else 0
 
   def read(self, split: str, *, shuffle_seed: int | None = None,
            input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
@@ -73,16 +74,8 @@ class LoadedDataset:
         as pipelines (`num_files`).
     """
     spec = self._spec(split)
-    # The project's records are written in a fixed order (`disable_shuffling`); reading their files in a seeded order
-    # is what training wants all the same, so TFDS's guard against that is off.
-    # TFDS's defaults read 16 files at once through 8 MiB buffers each (128 MiB, measured as most of the growth of
-    # peak memory from 4,000 to 32,000 images by tools/benchmark_data.py); 4 files through 1 MiB buffers keep the
-    # reads sequential and the memory small. The records were written in a random order already.
-    read_config = tfds.ReadConfig(try_autocache=False, shuffle_seed=shuffle_seed, input_context=input_context,
-                                  enable_ordering_guard=False, interleave_cycle_length=_FILES_READ_AT_ONCE,
-                                  override_buffer_size=_READ_BUFFER_BYTES)
-    records = self.builder.as_dataset(split=spec or self._any_split(), shuffle_files=shuffle_seed is not None,
-                                      read_config=read_config)
+    records = record_reading.read_records(self.builder, spec or self._any_split(), shuffle_seed=shuffle_seed,
+                                          input_context=input_context)
     if not spec:
       records = records.take(0)
     feature_key, label_key, convert = self.feature_key, self.label_key, self.convert
@@ -110,23 +103,10 @@ class LoadedDataset:
     Streams the split once and keeps only the chosen examples, so memory does not grow with the split.
     """
     total = self.num_examples[self._check(split)]
-    chosen = np.zeros((total,), bool)
-    chosen[np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)] = True
-    picked = int(chosen.sum())
+    picked = min(count, total)
     if picked == 0:
       return self.split_arrays(split, 0)
-    mask = tf.constant(chosen)
-
-    def is_chosen(index, pair):
-      del pair
-      return mask[index]
-
-    def drop_index(index, pair):
-      del index
-      return pair
-
-    sample = self.read(split).enumerate().filter(is_chosen).map(drop_index)
-    features, labels = sample.batch(picked).get_single_element()
+    features, labels = stream_sample.sampled(self.read(split), total, count, seed).batch(picked).get_single_element()
     return features.numpy(), labels.numpy()
 
   def _check(self, split: str) -> str:

@@ -1,133 +1,131 @@
-"""Plain text for language models, split into train, validation and test by contiguous blocks.
+"""A text corpus for the language models, prepared as TFDS records of blocks and read as streams.
 
-A language model is trained on windows of consecutive characters. Splitting at random windows would put
-overlapping text into training and test, so the text is split coarser: every document is cut into blocks of
-`block_size` characters (the last, shorter piece of a document joins the block before it, so a block holds up to
-`2 * block_size - 1` characters), and whole blocks go to the splits. Windows are cut inside blocks only
-(`lm_windows.make_windows`), so no window crosses from one split into another.
+The corpus is split by contiguous blocks (`block_plan.py`) and written one record per block
+(`builders/text_corpus_blocks.py`). Reading never holds it whole: `blocks` streams a split's blocks in document
+order, and `windows` turns them into next-token training pairs inside tf.data, tokenizing each block and cutting it
+into windows of `sequence_length + 1` characters.
 
-`block_size` is `BLOCK_SIZE` (4096), or `MIN_WINDOWS_PER_BLOCK` windows of `sequence_length + 1` characters when
-that is longer: with the usual sequence lengths the split does not depend on the model's settings, so runs with
-different settings are scored on the same test text. A text too small to give every split a block is cut into
-smaller blocks, halving down to a single window, before it is rejected.
-
-Blocks are assigned with `DataConfig.split_seed`: a seeded permutation of all blocks gives the first
-`round(test_fraction * n)` to test, the next `round(validation_fraction * n)` to validation and the rest to train;
-every split with a fraction above 0 gets at least one block, and train always does. Within a split, blocks keep
-their document order. Documents shorter than one window give no block (a warning names how many).
+A window's first `sequence_length` ids are the input and its last `sequence_length` ids the targets (the input
+shifted by one). Windows of a block start at 0 and every `sequence_length` ids after, so each window begins with the
+last id of the one before and every pair of neighbouring ids in a block is a target exactly once (apart from the
+block's tail that no full window reaches). No window crosses a block boundary, which keeps the splits apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 import dataclasses
 
-from absl import logging
 import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
 
-from tfmodels.config import DataConfig
-from tfmodels.data.data_error import DataError
-
-BLOCK_SIZE = 4096
-MIN_WINDOWS_PER_BLOCK = 4
-SPLIT_NAMES = ("train", "validation", "test")
+from edge.char_vocabulary import UNKNOWN, CharVocabulary
+from tfmodels.data import record_reading
+from tfmodels.data.block_plan import SPLIT_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
 class TextCorpus:
-  """A text corpus split into contiguous blocks.
+  """A prepared text corpus split into contiguous blocks.
 
   Attributes:
-    name: the data set name, as in `DataConfig.dataset` (`novels`, `text:PATH`).
+    name: the data set name, as in `DataConfig.dataset` (`novels`, `text:PATH`, `tfds:NAME`).
     documents: the name of each document read (a title, or a file path relative to the given folder), in order.
-    splits: `train`, `validation` and `test`, each a tuple of blocks of text in document order (validation is empty
-      when `validation_fraction` is 0).
-    num_characters: characters per split.
     block_size: characters per block used for the split (the last block of a document may be longer).
+    num_characters: characters per split.
+    block_lengths: the characters of every block of each split, in order.
+    character_counts: how often each character occurs in each split.
+    builder: the prepared TFDS builder the blocks are read with.
   """
 
   name: str
   documents: tuple[str, ...]
-  splits: dict[str, tuple[str, ...]]
-  num_characters: dict[str, int]
   block_size: int
+  num_characters: dict[str, int]
+  block_lengths: dict[str, np.ndarray]
+  character_counts: dict[str, dict[str, int]]
+  builder: tfds.core.DatasetBuilder
 
   @classmethod
-  def from_documents(cls, name: str, documents: Sequence[tuple[str, str]], config: DataConfig) -> TextCorpus:
-    """Splits documents into blocks and the blocks into train, validation and test (see the module docstring).
+  def from_prepared(cls, builder: tfds.core.DatasetBuilder) -> TextCorpus:
+    """The corpus of a builder prepared by `TextCorpusBlocks`, described by its metadata."""
+    metadata = builder.info.metadata
+    empty = {"num_characters": 0, "block_lengths": [], "character_counts": {}}
+    splits = {split: metadata.get(split, empty) for split in SPLIT_NAMES}
+    return cls(name=metadata["name"], documents=tuple(metadata["documents"]), block_size=int(metadata["block_size"]),
+               num_characters={split: int(value["num_characters"]) for split, value in splits.items()},
+               block_lengths={split: np.asarray(value["block_lengths"], np.int64) for split, value in splits.items()},
+               character_counts={split: dict(value["character_counts"]) for split, value in splits.items()},
+               builder=builder)
 
-    Args:
-      name: the data set name, used in messages.
-      documents: `(document name, text)` pairs, in order.
-      config: `sequence_length`, `validation_fraction`, `test_fraction` and `split_seed` are used.
+  def num_windows(self, split: str, sequence_length: int) -> int:
+    """Windows of `sequence_length + 1` characters that `windows` cuts from `split`."""
+    lengths = self.block_lengths[split]
+    usable = lengths[lengths > sequence_length]
+    return int(np.sum((usable - sequence_length - 1) // sequence_length + 1))
+
+  def num_files(self, split: str) -> int:
+    """Record files that `split` is read from (0 for an empty split)."""
+    return record_reading.num_files(self.builder, split) if split in self.builder.info.splits else 0
+
+  def blocks(self, split: str, *, shuffle_seed: int | None = None,
+             input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """Streams the blocks of `split` as `tf.string` scalars: in document order, or with a `shuffle_seed` with the
+    record files in a seeded order; with an `input_context`, only that pipeline's files (see
+    `record_reading.read_records`)."""
+    if split not in SPLIT_NAMES:
+      raise KeyError(f"Unknown split '{split}': expected one of {', '.join(SPLIT_NAMES)}.")
+    if split not in self.builder.info.splits:
+      return tf.data.Dataset.from_tensor_slices(tf.constant([], tf.string))
+    records = record_reading.read_records(self.builder, split, shuffle_seed=shuffle_seed, input_context=input_context)
+    return records.map(lambda record: record["text"], num_parallel_calls=tf.data.AUTOTUNE)
+
+  def texts(self, split: str) -> Iterator[str]:
+    """The blocks of `split` as Python strings, in document order, one at a time."""
+    for text in self.blocks(split).as_numpy_iterator():
+      yield text.decode("utf-8")
+
+  def excerpts(self, split: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """The text of `split` at each `(start, length)`, as if its blocks were one string; read in one pass."""
+    pieces = [[] for _ in spans]
+    offset = 0
+    for text in self.texts(split):
+      for piece, (start, length) in zip(pieces, spans):
+        if start < offset + len(text) and offset < start + length:
+          piece.append(text[max(start - offset, 0):start + length - offset])
+      offset += len(text)
+    return ["".join(piece) for piece in pieces]
+
+  def windows(self, split: str, vocabulary: CharVocabulary, sequence_length: int, *,
+              shuffle_seed: int | None = None,
+              input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """Streams the next-token windows of `split` (see the module docstring).
 
     Returns:
-      The corpus.
-
-    Raises:
-      DataError: the text cannot give every split one window of `sequence_length + 1` characters.
+      An unbatched dataset of `(inputs int32 (sequence_length,), targets int64 (sequence_length,))`, the windows of
+      each block in order, blocks as `blocks` gives them. Targets are int64 as class labels are: the trainer's steps
+      compare them with int64 argmaxes. Characters outside the vocabulary get `UNKNOWN`, as `vocabulary.encode`
+      gives them.
     """
-    window = config.sequence_length + 1
-    fractions = {"test": config.test_fraction, "validation": config.validation_fraction}
-    needed_blocks = 1 + sum(fraction > 0 for fraction in fractions.values())
-    lengths = np.array([len(text) for _, text in documents], np.int64)
-    short = int(np.count_nonzero(lengths < window))
-    if short:
-      logging.warning("%s: %d of %d document(s) are shorter than one window of %d characters and are left out.",
-                      name, short, len(documents), window)
+    table = character_table(vocabulary)
+    width = sequence_length + 1
 
-    block_size = max(BLOCK_SIZE, MIN_WINDOWS_PER_BLOCK * window)
-    while _count_blocks(lengths, block_size, window) < needed_blocks and block_size > window:
-      block_size = max(window, block_size // 2)
-    if _count_blocks(lengths, block_size, window) < needed_blocks:
-      raise DataError(_too_small_message(name, lengths, config.sequence_length, needed_blocks))
+    def cut(text):
+      ids = table.lookup(tf.cast(tf.strings.unicode_decode(text, "UTF-8"), tf.int64))
+      return tf.signal.frame(ids, width, sequence_length, pad_end=False)  # (windows, sequence_length + 1)
 
-    blocks = [text[start:end] for (_, text), length in zip(documents, lengths.tolist()) if length >= window
-              for start, end in _block_bounds(length, block_size)]
-    count = len(blocks)
-    counts = {split: max(1, round(fraction * count)) if fraction > 0 else 0 for split, fraction in fractions.items()}
-    while sum(counts.values()) > count - 1:  # Leave train at least one block: shrink the larger carved split.
-      counts[max(counts, key=lambda split: (counts[split], split))] -= 1
-    order = np.random.default_rng(config.split_seed).permutation(count)
-    assigned, start = {}, 0
-    for split in ("test", "validation"):
-      assigned[split] = order[start:start + counts[split]]
-      start += counts[split]
-    assigned["train"] = order[start:]
-    splits = {split: tuple(blocks[index] for index in np.sort(assigned[split])) for split in SPLIT_NAMES}
-    num_characters = {split: sum(map(len, texts)) for split, texts in splits.items()}
-    logging.info("%s: %d document(s), %d characters in blocks of %d: %s.", name, len(documents),
-                 int(lengths.sum()), block_size,
-                 ", ".join(f"{split} {num_characters[split]} ({len(splits[split])} blocks)" for split in SPLIT_NAMES))
-    return cls(name=name, documents=tuple(document for document, _ in documents), splits=splits,
-               num_characters=num_characters, block_size=block_size)
+    def pair(window):
+      return tf.cast(window[:-1], tf.int32), window[1:]
+
+    windows = self.blocks(split, shuffle_seed=shuffle_seed, input_context=input_context).map(
+        cut, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    return windows.map(pair, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def _block_bounds(length: int, block_size: int) -> list[tuple[int, int]]:
-  """`(start, end)` of each block of a document; the short tail joins the last full block."""
-  count = max(1, length // block_size)
-  starts = [index * block_size for index in range(count)]
-  return list(zip(starts, starts[1:] + [length]))
-
-
-def _count_blocks(lengths: np.ndarray, block_size: int, window: int) -> int:
-  usable = lengths[lengths >= window]
-  return int(np.maximum(1, usable // block_size).sum())
-
-
-def _too_small_message(name: str, lengths: np.ndarray, sequence_length: int, needed_blocks: int) -> str:
-  window = sequence_length + 1
-  splits = "train, validation and test" if needed_blocks == 3 else "train and test"
-  total = int(lengths.sum())
-  usable = int(lengths[lengths >= window].sum())
-  where = ""
-  if len(lengths) > 1 and usable != total:
-    where = f" ({usable:,} of them in documents of at least {window} characters)"
-  message = (f"{name} has {total:,} characters{where}, too few to give {splits} one window of {window} characters "
-             f"each (data.sequence_length + 1; windows never span two documents): that needs at least "
-             f"{needed_blocks * window:,} characters.")
-  shorter = next((length for length in range(sequence_length - 1, 0, -1)
-                  if np.sum(lengths // (length + 1)) >= needed_blocks), 0)
-  if shorter:
-    return message + f" Use shorter windows, e.g. --params=data.sequence_length={shorter}, or more text."
-  return message + " Add more text."
+def character_table(vocabulary: CharVocabulary) -> tf.lookup.StaticHashTable:
+  """Maps a character's code point (int64) to its id in `vocabulary` (int64); others to `UNKNOWN`."""
+  characters = vocabulary.tokens[2:]
+  keys = tf.constant([ord(character) for character in characters], tf.int64)
+  values = tf.range(2, 2 + len(characters), dtype=tf.int64)
+  return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, values), default_value=UNKNOWN)

@@ -99,9 +99,9 @@ def load_tfds_dataset(config: DataConfig) -> LoadedDataset:
   return loaded_dataset.from_prepared(config.dataset, builder, split_specs, feature_key, label_key, convert, shape)
 
 
-def corpus_texts(config: DataConfig):
-  """Yields every text of a `tfds:NAME` set without labels, split by split (train, validation, test)."""
-  builder = open_builder(config)
+def corpus_texts(config: DataConfig, builder: tfds.core.DatasetBuilder):
+  """Yields every text of the `tfds:NAME` set `builder` (opened by `open_builder`), split by split (train,
+  validation, test), one at a time."""
   features = builder.info.features
   keys = [config.feature_key] if config.feature_key else [key for key, feature in features.items()
                                                           if isinstance(feature, tfds.features.Text)]

@@ -17,11 +17,13 @@ with the uniform distribution over the `V` ids, so every id, seen or not, gets a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 MAX_VOCAB_SIZE = 4096
+# Neighbouring pairs counted at a time.
+_COUNT_BATCH = 1 << 22
 
 
 class BigramModel:
@@ -57,11 +59,9 @@ class BigramModel:
     if not 1 <= vocab_size <= MAX_VOCAB_SIZE:
       raise ValueError(f"vocab_size must be in [1, {MAX_VOCAB_SIZE}] (the model keeps a dense vocab_size^2 table, "
                        f"meant for character vocabularies), got {vocab_size}.")
-    pair_codes = [np.zeros((0,), np.int64)]
-    for sequence in sequences:
-      ids = self._checked_ids(sequence, vocab_size)
-      pair_codes.append(ids[:-1] * vocab_size + ids[1:])
-    counts = np.bincount(np.concatenate(pair_codes), minlength=vocab_size * vocab_size)
+    counts = np.zeros((vocab_size * vocab_size,), np.int64)
+    for pair_codes in self._pair_code_batches(sequences, vocab_size):
+      counts += np.bincount(pair_codes, minlength=vocab_size * vocab_size)
     counts = counts.reshape(vocab_size, vocab_size)  # [previous, next]
     if not counts.any():
       raise ValueError("The sequences hold no pair of neighbouring ids to count.")
@@ -99,16 +99,39 @@ class BigramModel:
     """Returns `exp(mean(-log P(targets[i, t] | inputs[i, t])))` over all positions.
 
     Args:
-      inputs: token ids, e.g. `(N, sequence_length)` windows from `lm_windows.make_windows`.
+      inputs: token ids, e.g. `(N, sequence_length)` next-token windows (`TextCorpus.windows`).
       targets: the next id of each input id, same shape.
 
     Raises:
       ValueError: the model is not fit, the shapes differ, there are no positions, or an id is out of range.
     """
-    log_probs = self.log_prob(inputs, targets)
-    if not log_probs.size:
+    return self.streamed_perplexity([(inputs, targets)])
+
+  def streamed_perplexity(self, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> float:
+    """`perplexity` over all positions of every `(inputs, targets)` batch, holding one batch at a time."""
+    total, count = 0.0, 0
+    for inputs, targets in batches:
+      log_probs = self.log_prob(inputs, targets)
+      total += float(log_probs.sum())
+      count += log_probs.size
+    if not count:
       raise ValueError("No positions to score: inputs and targets are empty.")
-    return float(np.exp(-log_probs.mean()))
+    return float(np.exp(-total / count))
+
+  @classmethod
+  def _pair_code_batches(cls, sequences: Iterable[np.ndarray], vocab_size: int) -> Iterator[np.ndarray]:
+    """`previous * vocab_size + next` of the neighbouring pairs of each sequence, about `_COUNT_BATCH` at a time, so
+    that memory stays flat however many sequences there are."""
+    batch, size = [], 0
+    for sequence in sequences:
+      ids = cls._checked_ids(sequence, vocab_size)
+      batch.append(ids[:-1] * vocab_size + ids[1:])
+      size += len(ids)
+      if size >= _COUNT_BATCH:
+        yield np.concatenate(batch)
+        batch, size = [], 0
+    if batch:
+      yield np.concatenate(batch)
 
   @staticmethod
   def _checked_ids(ids: np.ndarray, vocab_size: int) -> np.ndarray:

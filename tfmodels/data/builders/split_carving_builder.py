@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core import hashing
+from tensorflow_datasets.core.utils import shard_utils
 
 from tfmodels.data import splits
 
@@ -119,5 +120,29 @@ class SplitCarvingBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=Tru
 
 def download_config(manual_dir: str | None = None) -> tfds.download.DownloadConfig:
   """Preparation settings of every builder of the project: shards of `MIN_SHARD_BYTES`..`MAX_SHARD_BYTES`."""
-  return tfds.download.DownloadConfig(manual_dir=manual_dir, min_shard_size=MIN_SHARD_BYTES,
-                                      max_shard_size=MAX_SHARD_BYTES)
+  return _ShardSizeDownloadConfig(manual_dir=manual_dir, min_shard_size=MIN_SHARD_BYTES,
+                                  max_shard_size=MAX_SHARD_BYTES)
+
+
+class _ShardSizes(shard_utils.ShardConfig):
+  """A shard config whose shard count follows its own size bounds.
+
+  TFDS computes the count in a classmethod that reads the class's default bounds (64 MiB to 1 GiB) whatever the
+  instance holds, so `DownloadConfig(min_shard_size=..., max_shard_size=...)` alone changes nothing; the count is
+  computed here with the instance's bounds, by TFDS's own rule.
+  """
+
+  def get_number_shards(self, total_size: int, num_examples: int, uses_precise_sharding: bool = True) -> int:
+    if self.num_shards:
+      return self.num_shards
+    bounds = type("Bounds", (shard_utils.ShardConfig,), {"min_shard_size": self.min_shard_size,
+                                                         "max_shard_size": self.max_shard_size})
+    return bounds.calculate_number_shards(total_size, num_examples, uses_precise_sharding)
+
+
+class _ShardSizeDownloadConfig(tfds.download.DownloadConfig):
+  """A download config that hands the writer `_ShardSizes`."""
+
+  def get_shard_config(self) -> shard_utils.ShardConfig:
+    return _ShardSizes(num_shards=self.num_shards, min_shard_size=self.min_shard_size,
+                       max_shard_size=self.max_shard_size)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from absl import logging
+
 from tfmodels.config import ExperimentConfig, parse_assignments
 from tfmodels.training.trainer import Trainer
 
@@ -51,7 +53,17 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
                  "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,
                  "runtime.mixed_precision": mixed_precision, "runtime.jit_compile": jit_compile, "runtime.seed": seed}
   config = config.override({path: str(value) for path, value in flag_values.items() if value is not None})
-  return config.override(parse_assignments(params)).validate()
+  assignments = parse_assignments(params)
+  config = config.override(assignments)
+  trainer = config.trainer
+  if "trainer.warmup_epochs" not in assignments and trainer.warmup_epochs >= trainer.epochs > 0:
+    # A preset's warm-up is meant for the preset's run length: a shorter run gets a shorter one.
+    shortened = trainer.epochs - 1
+    logging.warning("The preset's warm-up of %d epoch(s) is as long as the run of %d epoch(s): shortened to %d "
+                    "(set --params=trainer.warmup_epochs=N to choose).", trainer.warmup_epochs, trainer.epochs,
+                    shortened)
+    config = config.override({"trainer.warmup_epochs": str(shortened)})
+  return config.validate()
 
 
 def train(config: ExperimentConfig, model_dir: str, strategy=None) -> dict:

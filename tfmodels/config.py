@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import typing
 from typing import Any
 
@@ -273,7 +274,12 @@ class ExperimentConfig:
            self.runtime.mixed_precision, f"one of {', '.join(MIXED_PRECISION_NAMES)}")
     _check(self.trainer.epochs >= 1, "trainer.epochs", self.trainer.epochs, "an integer >= 1")
     _check(self.trainer.batch_size >= 1, "trainer.batch_size", self.trainer.batch_size, "an integer >= 1")
-    _check(self.trainer.learning_rate > 0, "trainer.learning_rate", self.trainer.learning_rate, "a number > 0")
+    _check(0 < self.trainer.learning_rate < math.inf, "trainer.learning_rate", self.trainer.learning_rate,
+           "a finite number > 0, e.g. 1e-3")
+    _check(0 <= self.trainer.weight_decay < math.inf, "trainer.weight_decay", self.trainer.weight_decay,
+           "a finite number >= 0 (0 = none)")
+    _check(0 <= self.trainer.clipnorm < math.inf, "trainer.clipnorm", self.trainer.clipnorm,
+           "a finite number >= 0 (0 = none)")
     _check(self.trainer.lr_schedule in ("constant", "cosine"), "trainer.lr_schedule", self.trainer.lr_schedule,
            "constant or cosine")
     _check(0 <= self.trainer.warmup_epochs < self.trainer.epochs or self.trainer.warmup_epochs == 0,

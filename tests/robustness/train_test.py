@@ -90,3 +90,10 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(trained_di
   assert "Resuming after epoch 1" in result.stdout and "epoch 2/2" in result.stdout
   assert (model_dir / "model.keras").exists()
   # When no checkpoint can be read, the run stops and says what to delete (tests/training/trainer_test.py).
+
+
+def test_a_learning_rate_that_is_not_finite_is_refused_before_anything_is_written(tmp_path):
+  for value in ("inf", "nan", "-1"):
+    assert_refused(run_tool("train.py", *_ONE_EPOCH, f"--learning_rate={value}", f"--model_dir={tmp_path / 'model'}"),
+                   f"Invalid trainer.learning_rate={float(value)!r}", "expected a finite number > 0, e.g. 1e-3")
+    assert not (tmp_path / "model").exists()

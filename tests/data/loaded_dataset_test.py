@@ -71,3 +71,13 @@ def test_sample_is_seeded_and_in_record_order(tmp_path):
   picked = [order.index(int(image[0, 0, 0])) for image in first]
   assert picked == sorted(picked)
   assert dataset.sample_arrays("train", 100, seed=0)[0].shape[0] == 40
+
+
+def test_without_a_seed_a_split_of_several_files_reads_in_record_order(tmp_path):
+  # 50 records a file: more than the 16 that an interleaved read takes from one file at a time.
+  dataset = loaded_dataset.from_prepared("toy", _prepared(tmp_path, train=200, ordered=True), feature_key="image",
+                                         label_key="label")
+  assert dataset.num_files("train") == 4
+  assert [int(image[0, 0, 0]) for image, _ in dataset.read("train")] == list(range(200))
+  images, _ = dataset.split_arrays("train")
+  assert images[:, 0, 0, 0].tolist() == list(range(200))

@@ -39,6 +39,7 @@ from export.export_error import ExportError
 from export.exporter import Exporter
 from export.next_token_graph import tflite_position_logits, next_token_logits
 from export.tflite_modes import TfliteMode
+from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.data.lm_windows import make_windows
 from tfmodels.generation.keras_next_token import KerasNextToken
@@ -80,12 +81,17 @@ class LanguageModelExporter(Exporter):
     return make_windows([self.vocabulary.encode(block) for block in self._corpus.splits[split]],
                         self.sequence_length)
 
-  def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
+  def _test_set(self) -> VerificationSet:
+    """Test windows spread evenly over the test split, each cut to its scoring length; labels are the next tokens.
+
+    The windows are their own model inputs (and the raw features: a language model has no other).
+    """
     inputs, targets = self._windows("test")
     chosen = next_token_verification.evenly_spaced(len(inputs), self.max_examples)
     windows, next_tokens = next_token_verification.cut_windows(
         inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
-    return self.artifact.dataset_name, windows, windows, next_tokens, len(inputs)
+    return VerificationSet.from_arrays(windows, next_tokens, available=len(inputs),
+                                       dataset_name=self.artifact.dataset_name, chunk_size=self.chunk_size)
 
   def _calibration_inputs(self) -> np.ndarray:
     inputs, targets = self._windows("train")
@@ -95,14 +101,9 @@ class LanguageModelExporter(Exporter):
         inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
     return windows
 
-  def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+  def _reference_logits(self, model: keras.Model, test_set: VerificationSet) -> np.ndarray:
     """Keras' logits after the last real token of each window: `(N, vocab_size)`."""
-    last = np.maximum(np.count_nonzero(inputs, axis=1) - 1, 0)
-    parts = []
-    for start in range(0, len(inputs), _KERAS_BATCH):
-      logits = np.asarray(model(inputs[start:start + _KERAS_BATCH], training=False), np.float32)  # (batch, T, V)
-      parts.append(logits[np.arange(len(logits)), last[start:start + len(logits)]])
-    return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.size), np.float32)
+    return test_set.collect(lambda features, inputs: _keras_next_token_logits(model, inputs))
 
   def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
     return next_token_verification.next_token_figures(logits, reference_logits, labels)
@@ -127,33 +128,34 @@ class LanguageModelExporter(Exporter):
         failures.append("next_token differs from the vocabulary's token of next_token_id")
     return failures
 
-  def _report_header(self, model, dataset_name, num_examples, available, reference_logits, labels) -> dict:
-    header = super()._report_header(model, dataset_name, num_examples, available, reference_logits, labels)
+  def _report_header(self, model, test_set, reference_logits) -> dict:
+    header = super()._report_header(model, test_set, reference_logits)
     header["model"].update(vocabulary_size=self.vocabulary.size, sequence_length=self.sequence_length)
     header["dataset"].update(scoring=f"test window i predicts the token after its first 1 + i % "
                                      f"{self.sequence_length} tokens (right-padded)")
-    header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, labels)
+    header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, test_set.labels)
     return header
 
   def _signature_names(self) -> tuple[str, ...]:
     return language_model_saved_model.SIGNATURES
 
-  def _write_saved_model(self, model, staged, features, inputs, labels, reference_logits, errors) -> list[dict]:
+  def _write_saved_model(self, model, staged, test_set, reference_logits, errors) -> list[dict]:
     """Writes the SavedModel into `staged`, verifies both signatures; when they pass, adds warmup requests."""
     language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
     size = saved_model_export.directory_size(staged)
     loaded = tf.saved_model.load(staged)
     next_token = {"format": "saved_model", "mode": "float32", "signature": "serving_default", "path": None,
                   "size_bytes": size}
-    next_token.update(self._verify_signature(loaded.signatures["serving_default"], inputs, labels, reference_logits,
-                                             errors, next_token))
+    next_token.update(self._verify_signature(loaded.signatures["serving_default"], "serving_default", test_set,
+                                             reference_logits, errors, next_token))
     prompts = self._generation_prompts()
     generate = {"format": "saved_model", "mode": "float32", "signature": "generate", "path": None,
                 "size_bytes": size, **self._verify_generation(loaded.signatures["generate"], model, prompts)}
     results = [next_token, generate]
     if all(result["passed"] for result in results):
       batch_sizes = self.batching.warmup_batch_sizes()
-      examples = {"serving_default": {"token_ids": inputs[:max(batch_sizes)]},
+      _, windows = test_set.head(max(batch_sizes))
+      examples = {"serving_default": {"token_ids": windows},
                   "generate": _generate_inputs(prompts, _WARMUP_TOKENS)}
       logs = warmup_requests.warmup_requests(self.name, examples, batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
@@ -202,6 +204,16 @@ class LanguageModelExporter(Exporter):
                 "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
                 "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},
         verification={"split": "test", **{key: result[key] for key in figures}})
+
+
+def _keras_next_token_logits(model: keras.Model, windows: np.ndarray) -> np.ndarray:
+  """Keras' logits after the last real token of each right-padded window: `(N, vocab_size)`."""
+  last = np.maximum(np.count_nonzero(windows, axis=1) - 1, 0)
+  parts = []
+  for start in range(0, len(windows), _KERAS_BATCH):
+    logits = np.asarray(model(windows[start:start + _KERAS_BATCH], training=False), np.float32)  # (batch, T, V)
+    parts.append(logits[np.arange(len(logits)), last[start:start + len(logits)]])
+  return np.concatenate(parts)
 
 
 def _generate_inputs(prompts: list[str], max_tokens: int) -> dict[str, np.ndarray]:

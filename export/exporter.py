@@ -16,6 +16,12 @@ returns for such a directory: same layout, next-token and generation artifacts.
 version without `overwrite`, a label on a missing version, an unwritable export directory, a test split without
 examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
 crashes or fails is reported and the other modes go on.
+
+Memory stays flat in the size of the test split: the examples are a `VerificationSet`, streamed from the data set's
+records in chunks of `chunk_size` (512) examples, read again for each artifact (Keras, each serving signature, each
+`.tflite` file), preprocessed and, for `serving_bytes`, encoded as PNG files chunk by chunk. Held whole are only what
+is small per example: the labels, Keras' logits, one artifact's outputs while its figures are computed, and each
+artifact's per-example errors for the histogram. The figures are those of one pass over all examples.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from export import export_report
 from export import saved_model_export
 from export import serving_repository
 from export import verification
+from export import verification_set
 from export import warmup_requests
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
@@ -46,6 +53,7 @@ from export.tflite_conversion import ConversionResult, convert_in_subprocess, wr
 from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
 from export.tflite_ops import TfliteOps
 from export.verification_gates import VerificationGates
+from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.models.lstm_classifier import LstmClassifier
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir
@@ -77,6 +85,7 @@ class Exporter:
     gates: verification thresholds.
     lstm_graph: how an LSTM goes into TFLite: `fused` (TFLite's LSTM op) or `unrolled` (one set of ops per step).
     num_threads: LiteRT threads when running the `.tflite` files.
+    chunk_size: test examples read, preprocessed and run at a time; memory grows with it, not with the test split.
     log: where progress lines go.
   """
 
@@ -95,13 +104,15 @@ class Exporter:
                keep: int | None = None, labels: Mapping[str, int] | None = None, remove_labels: Iterable[str] = (),
                serving_base_path: str | None = None, max_examples: int | None = None,
                gates: VerificationGates = VerificationGates(), lstm_graph: str = "fused", num_threads: int = 1,
-               log: Callable[[str], None] = print):
+               chunk_size: int = verification_set.CHUNK_SIZE, log: Callable[[str], None] = print):
     self.modes: tuple[TfliteMode, ...] = parse_modes(modes)
     if calibration_samples < 1:
       raise ExportError(f"--calibration_samples={calibration_samples}: give at least 1 (default 200).")
     if max_examples is not None and max_examples < 1:
       raise ExportError(f"--max_examples={max_examples}: give at least 1, or leave it out to verify on the whole "
                         "test split.")
+    if chunk_size < 1:
+      raise ExportError(f"chunk_size={chunk_size}: give at least 1 (default {verification_set.CHUNK_SIZE}).")
     serving_repository.check_options(keep, serving_base_path)
     if lstm_graph not in LSTM_GRAPHS:
       raise ExportError(f"Unknown --lstm_graph={lstm_graph}: use one of {', '.join(LSTM_GRAPHS)}.")
@@ -113,6 +124,7 @@ class Exporter:
     self.gates = gates.for_kind(self.artifact.kind)
     self.lstm_graph = lstm_graph if self.artifact.model_name == "lstm" else None
     self.num_threads = num_threads
+    self.chunk_size = chunk_size
     self.log = log
     self.name = export_name(self.artifact)
     self.repository = serving_repository.ServingRepository(os.path.join(export_dir, "serving"))
@@ -134,29 +146,28 @@ class Exporter:
     """
     start = time.perf_counter()
     artifact = self.artifact
-    dataset_name, features, inputs, labels, available = self._test_examples()
-    if not len(labels):
+    test_set = self._test_set()
+    if not test_set.num_examples:
       # Every gate would pass vacuously on nothing (and fails in `VerificationGates.check`): refuse before writing.
-      raise ExportError(f"The test split of {dataset_name} has no examples, so no exported artifact can be verified. "
-                        f"Give the data set a test split with examples (at least one per class), retrain "
+      raise ExportError(f"The test split of {test_set.dataset_name} has no examples, so no exported artifact can be "
+                        f"verified. Give the data set a test split with examples (at least one per class), retrain "
                         f"(python tools/train.py --model_dir={artifact.model_dir} ...), then export again.")
     _check_writable(self.export_dir)
     model = artifact.load_model()
-    reference_logits = self._reference_logits(model, inputs)
-    self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {len(labels)} of "
-             f"{available} test examples.")
-    report = self._report_header(model, dataset_name, len(labels), available, reference_logits, labels)
+    reference_logits = self._reference_logits(model, test_set)
+    self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {test_set.num_examples} of "
+             f"{test_set.available} test examples.")
+    report = self._report_header(model, test_set, reference_logits)
     errors: dict[str, np.ndarray] = {}
     work_dir = tempfile.mkdtemp(prefix=".tmp-export-", dir=self.export_dir)
     stopped: list[str] = []
     try:
       stage = time.perf_counter()
-      report["artifacts"] += self._export_saved_model(model, features, inputs, labels, reference_logits, errors,
-                                                      work_dir)
+      report["artifacts"] += self._export_saved_model(model, test_set, reference_logits, errors, work_dir)
       report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
       calibration = self._calibration_inputs()
-      report["artifacts"] += self._export_tflite(model, calibration, inputs, labels, reference_logits, errors,
-                                                 work_dir, report["seconds"])
+      report["artifacts"] += self._export_tflite(model, calibration, test_set, reference_logits, errors, work_dir,
+                                                 report["seconds"])
     except BaseException as error:
       # The report of an export that broke off says so, and passes nothing.
       stopped = [f"export stopped: {type(error).__name__}: {_first_line(error)}"]
@@ -180,16 +191,15 @@ class Exporter:
   def _dataset(self) -> data_lib.LoadedDataset:
     return data_lib.load_dataset(self.artifact.config.data)
 
-  def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
-    """(data set name, raw features, model inputs, labels, test examples available), cut to `max_examples`."""
-    available = self._dataset.num_examples["test"]
-    features, labels = self._dataset.split_arrays("test", limit=self.max_examples)
-    inputs = np.asarray(self.artifact.preprocessor()(features))  # uint8 pixels or int32 token ids
-    return self._dataset.name, features, inputs, labels, available
+  def _test_set(self) -> VerificationSet:
+    """The first `max_examples` test examples (all by default), streamed in record order; inputs are uint8 pixels or
+    int32 token ids."""
+    return VerificationSet.from_split(self._dataset, "test", self.artifact.preprocessor(), limit=self.max_examples,
+                                      chunk_size=self.chunk_size)
 
-  def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
-    """The Keras model's logits on `inputs`, which every artifact is measured against."""
-    return _keras_logits(model, inputs)
+  def _reference_logits(self, model: keras.Model, test_set: VerificationSet) -> np.ndarray:
+    """The Keras model's logits on the test examples, which every artifact is measured against."""
+    return test_set.collect(lambda features, inputs: _keras_logits(model, inputs))
 
   def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
     """The figures of an artifact's logits (`verification.logit_figures`)."""
@@ -199,9 +209,9 @@ class Exporter:
     """What is wrong with the named outputs of a serving signature (`verification.output_failures`)."""
     return verification.output_failures(outputs, self.artifact.label_names)
 
-  def _report_header(self, model: keras.Model, dataset_name: str, num_examples: int, available: int,
-                     reference_logits: np.ndarray, labels: np.ndarray) -> dict:
+  def _report_header(self, model: keras.Model, test_set: VerificationSet, reference_logits: np.ndarray) -> dict:
     artifact = self.artifact
+    labels = test_set.labels
     model_info = {"name": self.name, "architecture": artifact.model_name, "kind": artifact.kind,
                   "model_dir": os.path.abspath(artifact.model_dir), "parameters": int(model.count_params()),
                   "labels": list(artifact.label_names), "lstm_graph": self.lstm_graph}
@@ -213,8 +223,8 @@ class Exporter:
     predicted = reference_logits.argmax(axis=-1)
     return {
         "model": model_info,
-        "dataset": {"name": dataset_name, "split": "test", "num_examples": num_examples,
-                    "test_examples": available, "calibration_split": "train",
+        "dataset": {"name": test_set.dataset_name, "split": "test", "num_examples": test_set.num_examples,
+                    "test_examples": test_set.available, "calibration_split": "train",
                     "calibration_samples": self.calibration_samples},
         "reference_accuracy": float((predicted == labels).mean()) if len(labels) else 0.0,
         "gates": self.gates.to_dict(),
@@ -224,11 +234,11 @@ class Exporter:
         "seconds": {},
     }
 
-  def _export_saved_model(self, model, features, inputs, labels, reference_logits, errors, work_dir) -> list[dict]:
+  def _export_saved_model(self, model, test_set, reference_logits, errors, work_dir) -> list[dict]:
     """Writes the SavedModel beside its version directory, verifies every signature, publishes it if they pass."""
     staged = saved_model_export.staging_directory(self.model_root, self.version)
     try:
-      results = self._write_saved_model(model, staged, features, inputs, labels, reference_logits, errors)
+      results = self._write_saved_model(model, staged, test_set, reference_logits, errors)
     except Exception as error:  # pylint: disable=broad-except  (reported; the other artifacts go on)
       shutil.rmtree(staged, ignore_errors=True)
       return [_failed({"format": "saved_model", "mode": "float32", "signature": name, "path": None},
@@ -251,7 +261,7 @@ class Exporter:
   def _signature_names(self) -> tuple[str, ...]:
     return saved_model_export.signature_names(self.artifact.kind)
 
-  def _write_saved_model(self, model, staged, features, inputs, labels, reference_logits, errors) -> list[dict]:
+  def _write_saved_model(self, model, staged, test_set, reference_logits, errors) -> list[dict]:
     """Writes the serving SavedModel into `staged`, verifies each signature; when all pass, adds warmup requests."""
     artifact = self.artifact
     saved_model_export.write_serving_saved_model(
@@ -259,33 +269,40 @@ class Exporter:
         vocabulary_path=artifact.vocabulary_path, sequence_length=artifact.config.data.sequence_length)
     size = saved_model_export.directory_size(staged)
     loaded = tf.saved_model.load(staged)
-    if artifact.kind == "image":
-      raw = {"serving_default": inputs, "serving_bytes": _png_files(inputs)}
-    else:
-      raw = {"serving_default": features, "serving_token_ids": inputs}
     results = []
     for signature in self._signature_names():
       result = {"format": "saved_model", "mode": "float32", "signature": signature, "path": None, "size_bytes": size}
-      result.update(self._verify_signature(loaded.signatures[signature], raw[signature], labels, reference_logits,
+      result.update(self._verify_signature(loaded.signatures[signature], signature, test_set, reference_logits,
                                            errors, result))
       results.append(result)
     if all(result["passed"] for result in results):
       # Part of the version, so written before it is published: real test examples at every batch size the
       # server's batching pads to.
       batch_sizes = self.batching.warmup_batch_sizes()
+      features, inputs = test_set.head(max(batch_sizes))
       logs = warmup_requests.warmup_requests(
-          self.name, {r["signature"]: {r["input"]: raw[r["signature"]][:max(batch_sizes)]} for r in results},
-          batch_sizes)
+          self.name, {r["signature"]: {r["input"]: self._signature_inputs(r["signature"], features, inputs)}
+                      for r in results}, batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
       for result in results:
         result["warmup_requests"] = len(logs)
     return results
 
-  def _verify_signature(self, signature, raw_inputs, labels, reference_logits, errors, result) -> dict:
+  def _signature_inputs(self, signature: str, features: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """What serving `signature` takes for some test examples, from their raw features and model inputs."""
+    if signature == "serving_bytes":
+      return _png_files(inputs)
+    if signature == "serving_default" and self.artifact.kind == "text":
+      return features  # the texts, tokenized in the graph
+    return inputs
+
+  def _verify_signature(self, signature, signature_name, test_set, reference_logits, errors, result) -> dict:
+    """Runs a serving signature on every chunk of the test examples; checks its outputs and gates its figures."""
     name = next(iter(signature.structured_input_signature[1]))
-    outputs = verification.run_signature(signature, name, raw_inputs)
+    outputs = test_set.collect(lambda features, inputs: verification.run_signature(
+        signature, name, self._signature_inputs(signature_name, features, inputs)))
     failures = self._output_failures(outputs)
-    figures = self._figures(outputs["logits"], reference_logits, labels) if not failures else {}
+    figures = self._figures(outputs["logits"], reference_logits, test_set.labels) if not failures else {}
     if figures:
       failures += self.gates.check("float32", figures)
       errors[export_report.artifact_label(result)] = verification.per_example_errors(outputs["logits"],
@@ -299,7 +316,7 @@ class Exporter:
     inputs = np.asarray(self.artifact.preprocessor()(features))
     return inputs.astype(np.float32 if self.artifact.kind == "image" else np.int32)
 
-  def _export_tflite(self, model, calibration, inputs, labels, reference_logits, errors, work_dir,
+  def _export_tflite(self, model, calibration, test_set, reference_logits, errors, work_dir,
                      seconds: dict) -> list[dict]:
     """Converts every mode in its own process, then checks, verifies and describes each file."""
     stage = time.perf_counter()
@@ -332,8 +349,7 @@ class Exporter:
     results = []
     for mode, conversion in zip(self.modes, conversions):
       try:
-        results.append(self._finish_tflite(mode, conversion, size_reference, inputs, labels, reference_logits,
-                                           errors))
+        results.append(self._finish_tflite(mode, conversion, size_reference, test_set, reference_logits, errors))
       except Exception as error:  # pylint: disable=broad-except  (reported; the other modes go on)
         results.append(_failed({"format": "tflite", "mode": mode.name, "path": None},
                                f"verification failed: {type(error).__name__}: {_first_line(error)}"))
@@ -356,8 +372,8 @@ class Exporter:
     return (lambda token_ids: model(token_ids, training=False)), spec
 
   def _finish_tflite(self, mode: TfliteMode, conversion: ConversionResult, size_reference: tuple[int, str],
-                     inputs, labels, reference_logits, errors) -> dict:
-    """Checks the ops, runs the file on the test examples, publishes it and writes its metadata."""
+                     test_set: VerificationSet, reference_logits, errors) -> dict:
+    """Checks the ops, runs the file on the test examples chunk by chunk, publishes it and writes its metadata."""
     path = os.path.join(self.tflite_dir, f"{self.name}_{mode.name}.tflite")
     metadata_path = ModelMetadata.path_for(path)
     result = {"format": "tflite", "mode": mode.name, "path": None, "conversion": conversion.to_dict()}
@@ -377,8 +393,10 @@ class Exporter:
     except (ValueError, RuntimeError) as error:
       return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
     os.replace(conversion.path, path)
-    logits = runner.logits(inputs.astype(np.float32) if self.artifact.kind == "image" else inputs)
-    figures = {**self._figures(logits, reference_logits, labels), "size_bytes": result["size_bytes"]}
+    as_float = self.artifact.kind == "image"  # the file takes float pixel values
+    logits = test_set.collect(
+        lambda features, inputs: runner.logits(inputs.astype(np.float32) if as_float else inputs))
+    figures = {**self._figures(logits, reference_logits, test_set.labels), "size_bytes": result["size_bytes"]}
     failures = self.gates.check(mode.name, figures, float32_size=size_reference[0] if mode.quantized else None)
     result.update(figures, path=os.path.abspath(path), metadata_path=os.path.abspath(metadata_path),
                   milliseconds_per_example=round(1000 * runner.seconds_per_example, 4),

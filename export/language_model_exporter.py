@@ -39,6 +39,7 @@ from export.export_error import ExportError
 from export.exporter import Exporter
 from export.next_token_graph import tflite_position_logits, next_token_logits
 from export.tflite_modes import TfliteMode
+from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.data import stream_sample
 from tfmodels.generation.keras_next_token import KerasNextToken
@@ -75,16 +76,27 @@ class LanguageModelExporter(Exporter):
   def _corpus(self):
     return data_lib.load_corpus(self.artifact.config.data)
 
-  def _windows(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The training pipeline's windows of one split: int32 `(inputs, targets)`, each `(N, sequence_length)`."""
-    return self._window_arrays(self._corpus.windows(split, self.vocabulary, self.sequence_length))
+  def _test_set(self) -> VerificationSet:
+    """Test windows spread evenly over the test split, each cut to its scoring length; labels are the next tokens.
 
-  def _test_examples(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, int]:
-    inputs, targets = self._windows("test")
-    chosen = next_token_verification.evenly_spaced(len(inputs), self.max_examples)
-    windows, next_tokens = next_token_verification.cut_windows(
-        inputs[chosen], targets[chosen], next_token_verification.scoring_lengths(len(chosen), self.sequence_length))
-    return self.artifact.dataset_name, windows, windows, next_tokens, len(inputs)
+    The windows are streamed from the corpus' records again on each pass, a chunk at a time; they are their own
+    model inputs (and the raw features: a language model has no other).
+    """
+    total = self._corpus.num_windows("test", self.sequence_length)
+    chosen = next_token_verification.evenly_spaced(total, self.max_examples)
+    windows = stream_sample.at_positions(self._corpus.windows("test", self.vocabulary, self.sequence_length), total,
+                                         chosen)
+
+    def batches():
+      offset = 0
+      for inputs, targets in windows.batch(self.chunk_size).as_numpy_iterator():
+        # Window i of the chosen ones is scored at length 1 + i % sequence_length, wherever its chunk starts.
+        lengths = next_token_verification.scoring_lengths(offset + len(inputs), self.sequence_length)[offset:]
+        offset += len(inputs)
+        yield next_token_verification.cut_windows(inputs, targets, lengths)
+
+    return VerificationSet(batches, lambda features: features, num_examples=len(chosen), available=total,
+                           dataset_name=self.artifact.dataset_name, chunk_size=self.chunk_size)
 
   def _calibration_inputs(self) -> np.ndarray:
     # Streamed: only the sample is kept, however large the training split.
@@ -105,14 +117,9 @@ class LanguageModelExporter(Exporter):
     empty = np.zeros((0, self.sequence_length), np.int32)
     return (np.concatenate(inputs), np.concatenate(targets)) if inputs else (empty, empty.copy())
 
-  def _reference_logits(self, model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+  def _reference_logits(self, model: keras.Model, test_set: VerificationSet) -> np.ndarray:
     """Keras' logits after the last real token of each window: `(N, vocab_size)`."""
-    last = np.maximum(np.count_nonzero(inputs, axis=1) - 1, 0)
-    parts = []
-    for start in range(0, len(inputs), _KERAS_BATCH):
-      logits = np.asarray(model(inputs[start:start + _KERAS_BATCH], training=False), np.float32)  # (batch, T, V)
-      parts.append(logits[np.arange(len(logits)), last[start:start + len(logits)]])
-    return np.concatenate(parts) if parts else np.zeros((0, self.vocabulary.size), np.float32)
+    return test_set.collect(lambda features, inputs: _keras_next_token_logits(model, inputs))
 
   def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
     return next_token_verification.next_token_figures(logits, reference_logits, labels)
@@ -137,33 +144,34 @@ class LanguageModelExporter(Exporter):
         failures.append("next_token differs from the vocabulary's token of next_token_id")
     return failures
 
-  def _report_header(self, model, dataset_name, num_examples, available, reference_logits, labels) -> dict:
-    header = super()._report_header(model, dataset_name, num_examples, available, reference_logits, labels)
+  def _report_header(self, model, test_set, reference_logits) -> dict:
+    header = super()._report_header(model, test_set, reference_logits)
     header["model"].update(vocabulary_size=self.vocabulary.size, sequence_length=self.sequence_length)
     header["dataset"].update(scoring=f"test window i predicts the token after its first 1 + i % "
                                      f"{self.sequence_length} tokens (right-padded)")
-    header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, labels)
+    header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, test_set.labels)
     return header
 
   def _signature_names(self) -> tuple[str, ...]:
     return language_model_saved_model.SIGNATURES
 
-  def _write_saved_model(self, model, staged, features, inputs, labels, reference_logits, errors) -> list[dict]:
+  def _write_saved_model(self, model, staged, test_set, reference_logits, errors) -> list[dict]:
     """Writes the SavedModel into `staged`, verifies both signatures; when they pass, adds warmup requests."""
     language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
     size = saved_model_export.directory_size(staged)
     loaded = tf.saved_model.load(staged)
     next_token = {"format": "saved_model", "mode": "float32", "signature": "serving_default", "path": None,
                   "size_bytes": size}
-    next_token.update(self._verify_signature(loaded.signatures["serving_default"], inputs, labels, reference_logits,
-                                             errors, next_token))
+    next_token.update(self._verify_signature(loaded.signatures["serving_default"], "serving_default", test_set,
+                                             reference_logits, errors, next_token))
     prompts = self._generation_prompts()
     generate = {"format": "saved_model", "mode": "float32", "signature": "generate", "path": None,
                 "size_bytes": size, **self._verify_generation(loaded.signatures["generate"], model, prompts)}
     results = [next_token, generate]
     if all(result["passed"] for result in results):
       batch_sizes = self.batching.warmup_batch_sizes()
-      examples = {"serving_default": {"token_ids": inputs[:max(batch_sizes)]},
+      _, windows = test_set.head(max(batch_sizes))
+      examples = {"serving_default": {"token_ids": windows},
                   "generate": _generate_inputs(prompts, _WARMUP_TOKENS)}
       logs = warmup_requests.warmup_requests(self.name, examples, batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
@@ -213,6 +221,16 @@ class LanguageModelExporter(Exporter):
                 "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
                 "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},
         verification={"split": "test", **{key: result[key] for key in figures}})
+
+
+def _keras_next_token_logits(model: keras.Model, windows: np.ndarray) -> np.ndarray:
+  """Keras' logits after the last real token of each right-padded window: `(N, vocab_size)`."""
+  last = np.maximum(np.count_nonzero(windows, axis=1) - 1, 0)
+  parts = []
+  for start in range(0, len(windows), _KERAS_BATCH):
+    logits = np.asarray(model(windows[start:start + _KERAS_BATCH], training=False), np.float32)  # (batch, T, V)
+    parts.append(logits[np.arange(len(logits)), last[start:start + len(logits)]])
+  return np.concatenate(parts)
 
 
 def _generate_inputs(prompts: list[str], max_tokens: int) -> dict[str, np.ndarray]:

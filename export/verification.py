@@ -47,7 +47,8 @@ class TfliteRunner:
 
   Inputs are raw values (float pixel values 0..255 or int32 token ids); they are quantized with the input tensor's
   scale and zero point when it is quantized, and int8 logits are dequantized. The variables are reset before every
-  example: a fused LSTM keeps its state in them between invocations.
+  example: a fused LSTM keeps its state in them between invocations. `logits` may be called chunk by chunk;
+  `seconds_per_example` is the mean over every example of every call.
 
   Args:
     path: the `.tflite` file.
@@ -67,10 +68,16 @@ class TfliteRunner:
     self.output = TensorInfo.from_details(outputs[0])
     self._input_index = inputs[0]["index"]
     self._output_index = outputs[0]["index"]
-    self.seconds_per_example = 0.0
+    self._seconds = 0.0
+    self._examples = 0
+
+  @property
+  def seconds_per_example(self) -> float:
+    """Mean time of one example over all calls of `logits` so far (0 before the first example)."""
+    return self._seconds / self._examples if self._examples else 0.0
 
   def logits(self, inputs: np.ndarray) -> np.ndarray:
-    """Returns float32 logits `(N, classes)` for raw `inputs` `(N, ...)`; records the mean time per example."""
+    """Returns float32 logits `(N, classes)` for raw `inputs` `(N, ...)`; adds their time to `seconds_per_example`."""
     values = self.input.quantize(np.asarray(inputs))
     results = []
     interpreter = self.interpreter
@@ -80,7 +87,8 @@ class TfliteRunner:
       interpreter.set_tensor(self._input_index, value[None])
       interpreter.invoke()
       results.append(interpreter.get_tensor(self._output_index)[0])
-    self.seconds_per_example = (time.perf_counter() - start) / max(len(values), 1)
+    self._seconds += time.perf_counter() - start
+    self._examples += len(values)
     outputs = np.stack(results) if results else np.zeros((0, self.output.shape[-1]), np.dtype(self.output.dtype))
     return self.output.dequantize(outputs)
 

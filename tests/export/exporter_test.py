@@ -1,5 +1,6 @@
 """Tests of export/exporter.py: whole exports of models trained on real data, and what happens when things fail."""
 
+import dataclasses
 import json
 import os
 
@@ -10,13 +11,16 @@ import tensorflow as tf
 from tensorflow_serving.config import model_server_config_pb2
 
 from edge import EdgeClassifier, ModelMetadata
+from export import export_report
 from export import exporter
 from export import saved_model_export
+from export import verification
 from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from export.exporter import Exporter
 from export.serving_repository import ServingRepository
 from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
+from export.warmup_requests import read_warmup_requests
 from export.verification_gates import VerificationGates
 from tests.export.conftest import TEXT_EXAMPLES
 from tfmodels import data as data_lib
@@ -130,17 +134,87 @@ def test_bad_input_is_refused_before_anything_is_written(digits_model_dir, digit
 def test_a_test_split_without_examples_is_refused_before_anything_is_written(digits_model_dir, tmp_path,
                                                                            monkeypatch):
   # The data set is read again at export time, so its test split can have emptied since training.
-  original = data_lib.LoadedDataset.split_arrays
+  original = data_lib.load_dataset
 
-  def no_test_examples(dataset, split, limit=None):
-    features, labels = original(dataset, split, limit)
-    return (features[:0], labels[:0]) if split == "test" else (features, labels)
+  def no_test_examples(config):
+    dataset = original(config)
+    return dataclasses.replace(dataset, num_examples={**dataset.num_examples, "test": 0},
+                               split_specs={**dataset.split_specs, "test": ""})
 
-  monkeypatch.setattr(data_lib.LoadedDataset, "split_arrays", no_test_examples)
+  monkeypatch.setattr(data_lib, "load_dataset", no_test_examples)
   export_dir = tmp_path / "out"
   with pytest.raises(ExportError, match=r"The test split of digits has no examples.*retrain"):
     Exporter(digits_model_dir, str(export_dir), **_QUIET).run()
   assert not export_dir.exists()
+
+
+def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_would(digits_model_dir, tmp_path,
+                                                                                   monkeypatch):
+  artifact = ModelArtifact.load(digits_model_dir)
+  pixels, labels = data_lib.load_dataset(artifact.config.data).split_arrays("test")
+  assert len(labels) > 200
+
+  def whole_split(*args, **kwargs):
+    raise AssertionError("the export read a whole split into memory")
+
+  monkeypatch.setattr(data_lib.LoadedDataset, "split_arrays", whole_split)
+  # What each runner is handed: Keras, the serving signatures, LiteRT.
+  seen: dict[str, list[np.ndarray]] = {}
+  keras_logits, run_signature, tflite_logits = (exporter._keras_logits, verification.run_signature,
+                                                verification.TfliteRunner.logits)
+
+  def keras_spy(model, inputs):
+    seen.setdefault("keras", []).append(inputs)
+    return keras_logits(model, inputs)
+
+  def signature_spy(signature, name, inputs):
+    seen.setdefault(name, []).append(inputs)
+    return run_signature(signature, name, inputs)
+
+  def tflite_spy(runner, inputs):
+    seen.setdefault("tflite", []).append(inputs)
+    return tflite_logits(runner, inputs)
+
+  monkeypatch.setattr(exporter, "_keras_logits", keras_spy)
+  monkeypatch.setattr(verification, "run_signature", signature_spy)
+  monkeypatch.setattr(verification.TfliteRunner, "logits", tflite_spy)
+  histograms = {}
+  write_report = export_report.write_report
+
+  def keep_errors(report, export_dir, errors):
+    histograms[export_dir] = errors
+    return write_report(report, export_dir, errors)
+
+  monkeypatch.setattr(export_report, "write_report", keep_errors)
+  modes = "float32,dynamic_int8"
+  chunked_dir, whole_dir = str(tmp_path / "chunked"), str(tmp_path / "whole")
+  chunked = Exporter(digits_model_dir, chunked_dir, modes=modes, chunk_size=50, **_QUIET).run()
+  # Every runner saw chunks of at most 50 examples, which together are the whole split, in order, once per artifact.
+  assert set(seen) == {"keras", "pixels", "image_bytes", "tflite"}
+  assert all(len(values) <= 50 for chunks in seen.values() for values in chunks)
+  np.testing.assert_array_equal(np.concatenate(seen["keras"]), pixels)
+  np.testing.assert_array_equal(np.concatenate(seen["pixels"]), pixels)
+  assert [tf.io.decode_png(png).numpy().tobytes() for png in np.concatenate(seen["image_bytes"])] == [
+      image.tobytes() for image in pixels]
+  np.testing.assert_array_equal(np.concatenate(seen["tflite"]), np.concatenate([pixels, pixels]).astype(np.float32))
+  seen.clear()
+  whole = Exporter(digits_model_dir, whole_dir, modes=modes, chunk_size=len(labels), **_QUIET).run()
+  assert [len(values) for values in seen["keras"]] == [len(labels)]
+  # The same figures, error histograms and warmup requests as one pass over the whole split.
+  assert chunked["passed"] and whole["passed"]
+  figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
+             "mean_abs_logit_error")
+  assert chunked["reference_accuracy"] == whole["reference_accuracy"]
+  assert chunked["dataset"] == whole["dataset"]
+  assert [{key: a[key] for key in figures} for a in chunked["artifacts"]] == [
+      {key: a[key] for key in figures} for a in whole["artifacts"]]
+  assert histograms[chunked_dir].keys() == histograms[whole_dir].keys()
+  for key, errors in histograms[chunked_dir].items():
+    np.testing.assert_array_equal(errors, histograms[whole_dir][key])
+  chunked_requests, whole_requests = (
+      [log.SerializeToString() for log in read_warmup_requests(os.path.join(folder, "serving", "digits_cnn", "1"))]
+      for folder in (chunked_dir, whole_dir))
+  assert chunked_requests == whole_requests and len(chunked_requests) == 2 * 7  # two signatures, 1..64 examples
 
 
 def test_a_crashing_mode_is_reported_and_the_others_are_produced(digits_model_dir, tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from export.exporter import Exporter
 from export.language_model_exporter import LanguageModelExporter
 from export.tflite_conversion import fused_lstm_ops
 from export.warmup_requests import read_warmup_requests
-from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_WINDOWS,
+from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_GATES, TEST_WINDOWS,
                                            exported_language_model, trained_language_model)
 from tfmodels.generation import KerasNextToken
 from tfmodels.training.model_artifact import ModelArtifact
@@ -80,6 +80,20 @@ def test_every_artifact_passes_its_gates(exported):
     assert report["model"]["lstm_graph"] == "fused"
   else:
     assert "BATCH_MATMUL" in ops and float32["ops"]["variable_tensors"] == 0
+
+
+@pytest.mark.slow
+def test_windows_verified_in_chunks_give_the_figures_of_one_pass(exported, tmp_path):
+  # The shared export verified its windows in one chunk; here they come 64 at a time.
+  report = Exporter(exported.model_dir, str(tmp_path), modes="float32", max_examples=TEST_WINDOWS, gates=TEST_GATES,
+                    chunk_size=64, log=lambda line: None).run()
+  assert report["passed"], report["failures"]
+  assert report["dataset"] == exported.report["dataset"]
+  assert report["reference_perplexity"] == exported.report["reference_perplexity"]
+  figures = [name for name in LanguageModelExporter.figure_names if name != "size_bytes"]
+  for fmt, key in (("saved_model", "serving_default"), ("tflite", "float32")):
+    chunked, whole = _artifact(report, fmt, key), _artifact(exported.report, fmt, key)
+    assert {name: chunked[name] for name in figures} == {name: whole[name] for name in figures}, key
 
 
 def test_the_layout_report_and_warmup_requests(exported):

@@ -1,9 +1,13 @@
 """Tests of export/verification.py on real artifacts: the figures, and that damaged artifacts fail the gates."""
 
+import itertools
+import types
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from export import verification
 from export.saved_model_export import write_serving_saved_model
 from export.tflite_conversion import convert, write_conversion_saved_model
 from export.verification import TfliteRunner, logit_figures, output_failures, per_example_errors, run_signature
@@ -55,6 +59,17 @@ def test_a_faithful_float32_file_passes(digits, tmp_path):
   assert figures["max_abs_logit_error"] < 1e-4 and figures["top1_agreement"] == 1.0
   assert VerificationGates().for_kind("image").check("float32", figures) == []
   assert runner.seconds_per_example > 0
+
+
+def test_the_time_per_example_is_the_mean_over_every_chunk(digits, tmp_path, monkeypatch):
+  _, model, pixels, _, _ = digits
+  runner = TfliteRunner(_tflite(model, "float32", pixels, tmp_path))
+  # A clock that advances one second per reading: each call of `logits` takes one second.
+  monkeypatch.setattr(verification, "time", types.SimpleNamespace(perf_counter=itertools.count().__next__))
+  assert runner.seconds_per_example == 0.0
+  runner.logits(pixels[:10].astype(np.float32))
+  runner.logits(pixels[10:40].astype(np.float32))
+  assert runner.seconds_per_example == pytest.approx(2 / 40)
 
 
 def test_perturbed_weights_fail_on_the_logit_error(digits, tmp_path):

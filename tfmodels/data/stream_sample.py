@@ -1,4 +1,4 @@
-"""A seeded random sample of a stream, kept while it passes: memory grows with the sample, not the stream."""
+"""Samples of a stream, kept while it passes: memory grows with the sample, not the stream."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ def sample_positions(total: int, count: int, seed: int) -> np.ndarray:
 
 def sampled(dataset: tf.data.Dataset, total: int, count: int, seed: int) -> tf.data.Dataset:
   """The elements of `dataset` (of `total` elements) at `sample_positions(total, count, seed)`, in stream order."""
+  return at_positions(dataset, total, sample_positions(total, count, seed))
+
+
+def at_positions(dataset: tf.data.Dataset, total: int, positions: np.ndarray) -> tf.data.Dataset:
+  """The elements of `dataset` (of `total` elements) at `positions`, in stream order (the whole stream when they are
+  all of it)."""
   chosen = np.zeros((total,), bool)
-  chosen[sample_positions(total, count, seed)] = True
+  chosen[np.asarray(positions, np.int64)] = True
+  if chosen.all():
+    return dataset
   mask = tf.constant(chosen)
 
   def is_chosen(index, element):

@@ -18,10 +18,10 @@ from tfmodels.data.builders.split_carving_builder import download_config
 
 
 class _RoutineTfdsNotices(logging.Filter):
-  """Drops TFDS's warnings about what is routine here: split settings passed as a builder config, and a data set
-  that is looked for before it is prepared."""
+  """Drops TFDS's warnings about what is routine here: split settings passed as a builder config, a data set that is
+  looked for before it is prepared, and records written in a fixed order that training reads in a seeded one."""
 
-  _ROUTINE = ("Using custom data configuration", "Variant folder")
+  _ROUTINE = ("Using custom data configuration", "Variant folder", "Dataset is an ordered dataset")
 
   def filter(self, record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(self._ROUTINE)

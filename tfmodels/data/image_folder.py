@@ -47,7 +47,7 @@ _SPLIT_FOLDERS = ("train", "validation", "test")
 _GREY_MODES = frozenset(("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"))
 _MAX_LISTED = 10
 # Changes whenever the way images are converted changes, so older prepared copies are not read as current.
-_FORMAT = "image-folder-3"
+_FORMAT = "image-folder-4"
 
 
 def load_image_folder(root: str, config: DataConfig) -> LoadedDataset:

@@ -141,7 +141,7 @@ def from_prepared(name: str, builder: tfds.core.DatasetBuilder, split_specs: Map
   keys = info.supervised_keys or ("", "")
   feature_key, label_key = feature_key or keys[0], label_key or keys[1]
   feature = info.features[feature_key]
-  kind = "image" if isinstance(feature, tfds.features.Image) else "text"
+  kind = "image" if is_image_feature(feature) else "text"
   if split_specs is None:
     split_specs = {split: split if split in info.splits else "" for split in SPLIT_NAMES}
   num_examples = {split: info.splits[spec].num_examples if spec else 0 for split, spec in split_specs.items()}
@@ -150,3 +150,11 @@ def from_prepared(name: str, builder: tfds.core.DatasetBuilder, split_specs: Map
   return LoadedDataset(name=name, kind=kind, label_names=tuple(info.features[label_key].names),
                        num_examples=num_examples, feature_shape=feature_shape, builder=builder,
                        split_specs=dict(split_specs), feature_key=feature_key, label_key=label_key, convert=convert)
+
+
+def is_image_feature(feature: tfds.features.FeatureConnector) -> bool:
+  """Whether a feature holds images: a TFDS `Image`, or `(H, W, C)` uint8 pixels stored raw (`UserImageFolder`)."""
+  if isinstance(feature, tfds.features.Image):
+    return True
+  return (isinstance(feature, tfds.features.Tensor) and feature.dtype == np.uint8 and len(feature.shape) == 3
+          and all(feature.shape))

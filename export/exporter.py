@@ -32,7 +32,6 @@ import functools
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -47,6 +46,7 @@ from export import serving_repository
 from export import verification
 from export import verification_set
 from export import warmup_requests
+from export import work_directories
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
@@ -153,13 +153,16 @@ class Exporter:
                         f"verified. Give the data set a test split with examples (at least one per class), retrain "
                         f"(python tools/train.py --model_dir={artifact.model_dir} ...), then export again.")
     _check_writable(self.export_dir)
+    for parent in (self.export_dir, self.model_root):
+      for path in work_directories.remove_abandoned(parent):
+        self.log(f"Removed {path}, left by an export that was killed.")
     model = artifact.load_model()
     reference_logits = self._reference_logits(model, test_set)
     self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {test_set.num_examples} of "
              f"{test_set.available} test examples.")
     report = self._report_header(model, test_set, reference_logits)
     errors: dict[str, np.ndarray] = {}
-    work_dir = tempfile.mkdtemp(prefix=".tmp-export-", dir=self.export_dir)
+    work_dir = work_directories.make(self.export_dir, ".tmp-export-")
     stopped: list[str] = []
     try:
       stage = time.perf_counter()

@@ -13,8 +13,8 @@ A language model (`transformer_lm`, `lstm_lm`) is exported by `LanguageModelExpo
 returns for such a directory: same layout, next-token and generation artifacts.
 
 `<name>` is `<dataset>_<architecture>`, e.g. `digits_cnn`. Bad input (no trained model, an unknown mode, an existing
-version without `overwrite`, a label on a missing version, an unwritable export directory, a test split without
-examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
+version without `overwrite`, a label on a missing version, an unwritable export directory, training data that has
+moved, a test split without examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
 crashes or fails is reported and the other modes go on.
 
 Memory stays flat in the size of the test split: the examples are a `VerificationSet`, streamed from the data set's
@@ -82,6 +82,8 @@ class Exporter:
     remove_labels: labels to drop from `models.config`.
     serving_base_path: where the server sees `OUT/serving` (default: as in `models.config`, else `/models`).
     max_examples: verify on the first this many test examples only (default: the whole test split).
+    dataset: the data set to verify and calibrate on instead of the training one (e.g. the training folder moved
+      elsewhere); it must have the model's labels.
     gates: verification thresholds.
     lstm_graph: how an LSTM goes into TFLite: `fused` (TFLite's LSTM op) or `unrolled` (one set of ops per step).
     num_threads: LiteRT threads when running the `.tflite` files.
@@ -102,7 +104,7 @@ class Exporter:
   def __init__(self, model_dir: str, export_dir: str, *, modes: str | Iterable[str] = MODE_NAMES,
                calibration_samples: int = 200, version: int | None = None, overwrite: bool = False,
                keep: int | None = None, labels: Mapping[str, int] | None = None, remove_labels: Iterable[str] = (),
-               serving_base_path: str | None = None, max_examples: int | None = None,
+               serving_base_path: str | None = None, max_examples: int | None = None, dataset: str = "",
                gates: VerificationGates = VerificationGates(), lstm_graph: str = "fused", num_threads: int = 1,
                chunk_size: int = verification_set.CHUNK_SIZE, log: Callable[[str], None] = print):
     self.modes: tuple[TfliteMode, ...] = parse_modes(modes)
@@ -117,6 +119,8 @@ class Exporter:
     if lstm_graph not in LSTM_GRAPHS:
       raise ExportError(f"Unknown --lstm_graph={lstm_graph}: use one of {', '.join(LSTM_GRAPHS)}.")
     self.artifact = ModelArtifact.load(model_dir)
+    self.dataset = dataset
+    self.data_config = self.artifact.data_config(dataset)  # training data that has moved stops the export here
     self.export_dir = export_dir
     self.calibration_samples = calibration_samples
     self.overwrite = overwrite
@@ -192,7 +196,7 @@ class Exporter:
 
   @functools.cached_property
   def _dataset(self) -> data_lib.LoadedDataset:
-    return data_lib.load_dataset(self.artifact.config.data)
+    return self.artifact.load_dataset(self.dataset)
 
   def _test_set(self) -> VerificationSet:
     """The first `max_examples` test examples (all by default), streamed in record order; inputs are uint8 pixels or

@@ -4,7 +4,7 @@
                                          passes its gates; then `--keep` prunes older versions)
   OUT/serving/models.config              every model of the repository, with version labels (`serving_repository`)
   OUT/serving/batching_parameters.txt    TF Serving's batching parameters (written once)
-  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only
+  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only, of the model's latest export only
   OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included
   OUT/report.json, report.md             every figure of every artifact, and what failed
   OUT/accuracy_size_per_mode.png, OUT/logit_error_histogram.png
@@ -333,6 +333,7 @@ class Exporter:
       write_conversion_saved_model(*self._conversion_function(model), conversion_model)
       np.save(representative, calibration)
     except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
+      self._remove_tflite_files()
       return [_failed({"format": "tflite", "mode": mode.name, "path": None},
                       f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}")
               for mode in self.modes]
@@ -352,7 +353,7 @@ class Exporter:
     # The int8 size gate compares with the float32 file, or with the float32 weights when there is none.
     size_reference = (os.path.getsize(float32.path), "float32 .tflite") if float32 else (
         4 * model.count_params(), "float32 weights (4 bytes per parameter)")
-    os.makedirs(self.tflite_dir, exist_ok=True)
+    self._remove_tflite_files()
     results = []
     for mode, conversion in zip(self.modes, conversions):
       try:
@@ -362,6 +363,19 @@ class Exporter:
                                f"verification failed: {type(error).__name__}: {_first_line(error)}"))
     seconds["tflite_verification"] = round(time.perf_counter() - stage, 2)
     return results
+
+  def _remove_tflite_files(self) -> None:
+    """Removes every `.tflite` file of this model, and its metadata, from OUT/tflite (creating the folder).
+
+    OUT/tflite holds the files of the latest export of each model only: those of an earlier export, of a mode
+    exported now or not, would not match this export's report.
+    """
+    os.makedirs(self.tflite_dir, exist_ok=True)
+    for mode_name in MODE_NAMES:
+      path = os.path.join(self.tflite_dir, f"{self.name}_{mode_name}.tflite")
+      for stale in (path, ModelMetadata.path_for(path)):
+        if os.path.exists(stale):
+          os.remove(stale)
 
   def _conversion_function(self, model: keras.Model):
     """The function the converter sees, and its static batch-1 input."""
@@ -384,10 +398,6 @@ class Exporter:
     path = os.path.join(self.tflite_dir, f"{self.name}_{mode.name}.tflite")
     metadata_path = ModelMetadata.path_for(path)
     result = {"format": "tflite", "mode": mode.name, "path": None, "conversion": conversion.to_dict()}
-    # Files of an earlier export of this mode would no longer match this report.
-    for stale in (path, metadata_path):
-      if os.path.exists(stale):
-        os.remove(stale)
     if not conversion.succeeded:
       return _failed(result, conversion.failure())
     ops = TfliteOps.read(conversion.path)

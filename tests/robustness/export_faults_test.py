@@ -80,3 +80,15 @@ def test_the_next_export_removes_the_hidden_folders_of_killed_exports_only(train
   for folder in gone:
     assert f"Removed {folder}, left by an export that was killed." in result.stdout
 
+
+def test_the_tflite_files_of_a_model_are_those_of_its_latest_export(trained_digits, tmp_path):
+  out, tflite = tmp_path / "out", tmp_path / "out" / "tflite"
+  first = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", "--modes=float32,float16",
+                   "--max_examples=50")
+  assert first.returncode == 0, first.stderr[-3000:]
+  (tflite / "other_cnn_float16.tflite").write_bytes(b"another model's file")
+  again = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", "--version=1", "--overwrite",
+                   *_QUICK)
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert sorted(os.listdir(tflite)) == ["digits_cnn_float32.json", "digits_cnn_float32.tflite",
+                                        "other_cnn_float16.tflite"]

@@ -4,7 +4,7 @@
                                          passes its gates; then `--keep` prunes older versions)
   OUT/serving/models.config              every model of the repository, with version labels (`serving_repository`)
   OUT/serving/batching_parameters.txt    TF Serving's batching parameters (written once)
-  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only
+  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only, of the model's latest export only
   OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included
   OUT/report.json, report.md             every figure of every artifact, and what failed
   OUT/accuracy_size_per_mode.png, OUT/logit_error_histogram.png
@@ -13,8 +13,8 @@ A language model (`transformer_lm`, `lstm_lm`) is exported by `LanguageModelExpo
 returns for such a directory: same layout, next-token and generation artifacts.
 
 `<name>` is `<dataset>_<architecture>`, e.g. `digits_cnn`. Bad input (no trained model, an unknown mode, an existing
-version without `overwrite`, a label on a missing version, an unwritable export directory, a test split without
-examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
+version without `overwrite`, a label on a missing version, an unwritable export directory, training data that has
+moved, a test split without examples) raises `ExportError` or `ArtifactError` before anything is written. From then on the report is always written; a mode whose conversion
 crashes or fails is reported and the other modes go on.
 
 Memory stays flat in the size of the test split: the examples are a `VerificationSet`, streamed from the data set's
@@ -32,7 +32,6 @@ import functools
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -47,6 +46,7 @@ from export import serving_repository
 from export import verification
 from export import verification_set
 from export import warmup_requests
+from export import work_directories
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
@@ -82,6 +82,8 @@ class Exporter:
     remove_labels: labels to drop from `models.config`.
     serving_base_path: where the server sees `OUT/serving` (default: as in `models.config`, else `/models`).
     max_examples: verify on the first this many test examples only (default: the whole test split).
+    dataset: the data set to verify and calibrate on instead of the training one (e.g. the training folder moved
+      elsewhere); it must have the model's labels.
     gates: verification thresholds.
     lstm_graph: how an LSTM goes into TFLite: `fused` (TFLite's LSTM op) or `unrolled` (one set of ops per step).
     num_threads: LiteRT threads when running the `.tflite` files.
@@ -102,7 +104,7 @@ class Exporter:
   def __init__(self, model_dir: str, export_dir: str, *, modes: str | Iterable[str] = MODE_NAMES,
                calibration_samples: int = 200, version: int | None = None, overwrite: bool = False,
                keep: int | None = None, labels: Mapping[str, int] | None = None, remove_labels: Iterable[str] = (),
-               serving_base_path: str | None = None, max_examples: int | None = None,
+               serving_base_path: str | None = None, max_examples: int | None = None, dataset: str = "",
                gates: VerificationGates = VerificationGates(), lstm_graph: str = "fused", num_threads: int = 1,
                chunk_size: int = verification_set.CHUNK_SIZE, log: Callable[[str], None] = print):
     self.modes: tuple[TfliteMode, ...] = parse_modes(modes)
@@ -117,6 +119,8 @@ class Exporter:
     if lstm_graph not in LSTM_GRAPHS:
       raise ExportError(f"Unknown --lstm_graph={lstm_graph}: use one of {', '.join(LSTM_GRAPHS)}.")
     self.artifact = ModelArtifact.load(model_dir)
+    self.dataset = dataset
+    self.data_config = self.artifact.data_config(dataset)  # training data that has moved stops the export here
     self.export_dir = export_dir
     self.calibration_samples = calibration_samples
     self.overwrite = overwrite
@@ -153,13 +157,16 @@ class Exporter:
                         f"verified. Give the data set a test split with examples (at least one per class), retrain "
                         f"(python tools/train.py --model_dir={artifact.model_dir} ...), then export again.")
     _check_writable(self.export_dir)
+    for parent in (self.export_dir, self.model_root):
+      for path in work_directories.remove_abandoned(parent):
+        self.log(f"Removed {path}, left by an export that was killed.")
     model = artifact.load_model()
     reference_logits = self._reference_logits(model, test_set)
     self.log(f"Exporting {self.name} ({model.count_params():,} parameters); verifying on {test_set.num_examples} of "
              f"{test_set.available} test examples.")
     report = self._report_header(model, test_set, reference_logits)
     errors: dict[str, np.ndarray] = {}
-    work_dir = tempfile.mkdtemp(prefix=".tmp-export-", dir=self.export_dir)
+    work_dir = work_directories.make(self.export_dir, ".tmp-export-")
     stopped: list[str] = []
     try:
       stage = time.perf_counter()
@@ -189,7 +196,7 @@ class Exporter:
 
   @functools.cached_property
   def _dataset(self) -> data_lib.LoadedDataset:
-    return data_lib.load_dataset(self.artifact.config.data)
+    return self.artifact.load_dataset(self.dataset)
 
   def _test_set(self) -> VerificationSet:
     """The first `max_examples` test examples (all by default), streamed in record order; inputs are uint8 pixels or
@@ -326,6 +333,7 @@ class Exporter:
       write_conversion_saved_model(*self._conversion_function(model), conversion_model)
       np.save(representative, calibration)
     except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
+      self._remove_tflite_files()
       return [_failed({"format": "tflite", "mode": mode.name, "path": None},
                       f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}")
               for mode in self.modes]
@@ -345,7 +353,7 @@ class Exporter:
     # The int8 size gate compares with the float32 file, or with the float32 weights when there is none.
     size_reference = (os.path.getsize(float32.path), "float32 .tflite") if float32 else (
         4 * model.count_params(), "float32 weights (4 bytes per parameter)")
-    os.makedirs(self.tflite_dir, exist_ok=True)
+    self._remove_tflite_files()
     results = []
     for mode, conversion in zip(self.modes, conversions):
       try:
@@ -355,6 +363,19 @@ class Exporter:
                                f"verification failed: {type(error).__name__}: {_first_line(error)}"))
     seconds["tflite_verification"] = round(time.perf_counter() - stage, 2)
     return results
+
+  def _remove_tflite_files(self) -> None:
+    """Removes every `.tflite` file of this model, and its metadata, from OUT/tflite (creating the folder).
+
+    OUT/tflite holds the files of the latest export of each model only: those of an earlier export, of a mode
+    exported now or not, would not match this export's report.
+    """
+    os.makedirs(self.tflite_dir, exist_ok=True)
+    for mode_name in MODE_NAMES:
+      path = os.path.join(self.tflite_dir, f"{self.name}_{mode_name}.tflite")
+      for stale in (path, ModelMetadata.path_for(path)):
+        if os.path.exists(stale):
+          os.remove(stale)
 
   def _conversion_function(self, model: keras.Model):
     """The function the converter sees, and its static batch-1 input."""
@@ -377,10 +398,6 @@ class Exporter:
     path = os.path.join(self.tflite_dir, f"{self.name}_{mode.name}.tflite")
     metadata_path = ModelMetadata.path_for(path)
     result = {"format": "tflite", "mode": mode.name, "path": None, "conversion": conversion.to_dict()}
-    # Files of an earlier export of this mode would no longer match this report.
-    for stale in (path, metadata_path):
-      if os.path.exists(stale):
-        os.remove(stale)
     if not conversion.succeeded:
       return _failed(result, conversion.failure())
     ops = TfliteOps.read(conversion.path)

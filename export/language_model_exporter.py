@@ -74,7 +74,7 @@ class LanguageModelExporter(Exporter):
 
   @functools.cached_property
   def _corpus(self):
-    return data_lib.load_corpus(self.artifact.config.data)
+    return data_lib.load_corpus(self.data_config)
 
   def _test_set(self) -> VerificationSet:
     """Test windows spread evenly over the test split, each cut to its scoring length; labels are the next tokens.

@@ -23,12 +23,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
 
+from export import work_directories
 from export.export_error import ExportError
 from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids
 
@@ -128,12 +128,9 @@ def existing_versions(model_root: str) -> list[int]:
 
 
 def staging_directory(model_root: str, version: int) -> str:
-  """Creates and returns an empty directory beside the version directories, invisible to TF Serving."""
-  # Not tempfile.mkdtemp: its owner-only permissions would follow the directory into place, hiding the version
-  # from a server running as another user.
-  path = os.path.join(model_root, f".tmp-{version}-{uuid.uuid4().hex[:12]}")
-  os.makedirs(path)
-  return path
+  """Creates and returns an empty directory beside the version directories, invisible to TF Serving, named by this
+  process (`work_directories`) so that a later export removes it if this one is killed."""
+  return work_directories.make(model_root, f".tmp-{version}-")
 
 
 def publish(staged: str, model_root: str, version: int, overwrite: bool) -> str:

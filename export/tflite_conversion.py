@@ -7,13 +7,16 @@ the input into uint8); text models take int32 token ids.
 
 Each mode is converted by `python -m export.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
 calibration of a looped LSTM has crashed the whole process with a segmentation fault here, and a crash must not take
-the other modes with it. For tests, the environment variable `TFMODELS_EXPORT_ABORT_MODES` (comma-separated mode
-names) makes the subprocess abort, as a crashing converter would, before converting those modes.
+the other modes with it. The subprocess dies with the process that started it (`die_with_parent`), so an export
+killed with SIGKILL leaves no converter running and writing. For tests, the environment variable
+`TFMODELS_EXPORT_ABORT_MODES` (comma-separated mode names) makes the subprocess abort, as a crashing converter
+would, before converting those modes.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
 import math
 import os
@@ -28,6 +31,7 @@ _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _STDERR_TAIL_CHARS = 2000
 # Input index of the cell state of TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM op (schema order).
 _LSTM_CELL_STATE_INPUT = 19
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +88,8 @@ def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative
                           timeout: float = 1800.0) -> ConversionResult:
   """Converts `saved_model` in `mode` in a fresh Python process; returns how it went, crashes included."""
   command = [sys.executable, "-m", "export.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
-             f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}"]
+             f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}",
+             f"--parent_pid={os.getpid()}"]
   environment = dict(os.environ)
   environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_REPO_ROOT, environment.get("PYTHONPATH")]))
   environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -180,12 +185,31 @@ def fused_lstm_ops(model):
         yield subgraph, op
 
 
+def die_with_parent(parent_pid: int) -> None:
+  """Makes the kernel kill this process with SIGKILL when `parent_pid`, the export that started it, ends.
+
+  An export killed with SIGKILL cannot stop its converters itself, and a converter left running goes on for minutes,
+  writing into a work directory nobody will read. `PR_SET_PDEATHSIG` acts however the parent ends, at no cost while
+  it lives, which polling the parent's pid would not. It is set here, in the child's own code, rather than in a
+  `preexec_fn`, which is unsafe in the exporter's threads. The signal follows the thread that started the child:
+  that thread waits in `subprocess.run` for the whole conversion, so it ends only with the export. A parent that
+  died before the call is caught by comparing the parent pid. Without `prctl` (not Linux) nothing is done.
+  """
+  if not sys.platform.startswith("linux"):
+    return
+  ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+  if os.getppid() != parent_pid:
+    os._exit(1)  # pylint: disable=protected-access  (the export is gone already: nothing to clean up or report)
+
+
 def main(argv: list[str] | None = None) -> None:
   """Subprocess entry point: converts one mode and writes the file atomically."""
   parser = argparse.ArgumentParser(description="Converts one mode of a conversion SavedModel to .tflite.")
   for name in ("saved_model", "mode", "kind", "representative", "output"):
     parser.add_argument(f"--{name}", required=True)
+  parser.add_argument("--parent_pid", type=int, required=True)
   args = parser.parse_args(argv)
+  die_with_parent(args.parent_pid)
   if args.mode in os.environ.get(ABORT_MODES_VARIABLE, "").split(","):
     os.abort()
   content = convert(args.saved_model, args.mode, args.kind, args.representative)

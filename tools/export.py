@@ -7,6 +7,8 @@ batching_parameters.txt, OUT/tflite/<name>_<mode>.tflite with <name>_<mode>.json
 OUT/report.json, report.md and PNG charts. Exits 1 when an artifact fails its verification gates (the report names the
 artifact and the figure). Only some modes, or looser gates:
   --modes=float32,full_int8 --int8_min_agreement=0.95
+Training data that has moved since training (images:DIR, csv:PATH, text:PATH), or another set with the same labels:
+  --dataset=images:/new/place/of/DIR
 A language model (--model=transformer_lm or lstm_lm) exports the same way: a next-token and a generate signature,
 next-token .tflite files, gated by perplexity (--int8_max_perplexity_ratio).
 Serving repository: keep only the 3 newest versions (and labelled ones), pin the label stable to version 2:
@@ -37,6 +39,8 @@ _LABEL = flags.DEFINE_multi_string("label", [], "Version label for models.config
 _REMOVE_LABEL = flags.DEFINE_multi_string("remove_label", [], "Version label to drop from models.config.")
 _SERVING_BASE_PATH = flags.DEFINE_string("serving_base_path", None, "Where TF Serving sees OUT/serving (the docker -v "
                                          "mount point); default: as in models.config, else /models.")
+_DATASET = flags.DEFINE_string("dataset", "", "Verify and calibrate on this data set instead of the training one, "
+                               "e.g. images:NEW_DIR after the training folder moved; the labels must be the same.")
 _MAX_EXAMPLES = flags.DEFINE_integer("max_examples", None, "Verify on this many test examples (default: all).")
 _LSTM_GRAPH = flags.DEFINE_enum("lstm_graph", "fused", ["fused", "unrolled"],
                                 "LSTM in TFLite: the fused LSTM op, or unrolled over the sequence.")
@@ -67,7 +71,7 @@ def main(argv):
                         calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
                         overwrite=_OVERWRITE.value, keep=_KEEP.value, labels=parse_labels(_LABEL.value),
                         remove_labels=_REMOVE_LABEL.value, serving_base_path=_SERVING_BASE_PATH.value,
-                        max_examples=_MAX_EXAMPLES.value, gates=gates,
+                        max_examples=_MAX_EXAMPLES.value, dataset=_DATASET.value, gates=gates,
                         lstm_graph=_LSTM_GRAPH.value, num_threads=_NUM_THREADS.value)
     report = exporter.run()
   if not report["passed"]:

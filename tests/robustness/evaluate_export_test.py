@@ -4,6 +4,8 @@ import json
 import os
 import shutil
 
+from PIL import Image
+import numpy as np
 import pytest
 
 from tests.robustness.tool_runs import assert_refused, run_tool, snapshot
@@ -56,3 +58,37 @@ def test_evaluate_on_a_read_only_model_dir_prints_the_figures_first(trained_digi
   with open(os.path.join(trained_digits, "evaluation.json"), encoding="utf-8") as f:
     assert json.loads(result.stdout)["accuracy"] == pytest.approx(json.load(f)["accuracy"], abs=1e-9)
   assert snapshot(trained_digits) == before
+
+
+def _image_folder(path, labels):
+  rng = np.random.default_rng(0)
+  for label in labels:
+    (path / label).mkdir(parents=True)
+    for index in range(8):
+      Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(path / label / f"{index}.png")
+
+
+def test_training_data_that_was_moved(tmp_path):
+  images, moved, out = tmp_path / "images", tmp_path / "moved", tmp_path / "out"
+  _image_folder(images, ("cat", "dog", "fox"))
+  model_dir = tmp_path / "model"
+  trained = run_tool("train.py", "--model=cnn", f"--dataset=images:{images}", "--epochs=1", "--strategy=default",
+                     f"--data_dir={tmp_path / 'data'}", f"--model_dir={model_dir}")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  images.rename(moved)
+  before = snapshot(model_dir)
+  for tool, output in (("evaluate.py", f"--output_dir={out}"), ("export.py", f"--export_dir={out}")):
+    assert_refused(run_tool(tool, f"--model_dir={model_dir}", output),
+                   f"The data this model was trained on, images:{images}, is gone", f"{images} does not exist",
+                   "If it was moved, give its new place with --dataset=images:NEW_PATH (the same labels)")
+    assert not out.exists()
+  _image_folder(tmp_path / "other", ("cat", "dog", "owl"))
+  assert_refused(run_tool("export.py", f"--model_dir={model_dir}", f"--export_dir={out}",
+                          f"--dataset=images:{tmp_path / 'other'}"),
+                 "has labels ['cat', 'dog', 'owl'], the model was trained on ['cat', 'dog', 'fox']")
+  assert not out.exists() and snapshot(model_dir) == before
+  exported = run_tool("export.py", f"--model_dir={model_dir}", f"--export_dir={out}", f"--dataset=images:{moved}",
+                      "--modes=float32")
+  assert exported.returncode == 0, exported.stderr[-3000:]
+  with open(out / "report.json", encoding="utf-8") as f:
+    assert json.load(f)["dataset"]["name"] == f"images:{moved}"

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import zipfile
 
 import pytest
@@ -78,3 +79,24 @@ def test_check_writable_dir_creates_nothing(tmp_path):
                          ("", "is empty")):
     with pytest.raises(ArtifactError, match=fragment):
       check_writable_dir(path, "export_dir")
+
+
+@pytest.mark.parametrize("trained_on, label_names", [
+    ("csv:{}/reviews.csv", ["negative", "positive"]), ("text:{}/book.txt", []), ("images:{}/photos", ["cat", "dog"])])
+def test_training_data_that_moved_is_named_with_the_flag_that_points_at_its_new_place(tmp_path, trained_on,
+                                                                                      label_names):
+  model_dir = _model_dir(tmp_path / "model")
+  config = ExperimentConfig().to_dict()
+  config["data"]["dataset"] = trained_on.format(tmp_path)
+  (model_dir / "config.json").write_text(json.dumps(config))
+  (model_dir / "dataset.json").write_text(json.dumps({**_DATASET, "label_names": label_names}))
+  artifact = ModelArtifact.load(str(model_dir))
+  prefix, path = trained_on.format(tmp_path).split(":", 1)
+  same = " (the same labels)" if label_names else ""
+  with pytest.raises(ArtifactError, match=re.escape(
+      f"is gone: {path} does not exist. If it was moved, give its new place with --dataset={prefix}:NEW_PATH{same}, "
+      "or put it back.")):
+    artifact.data_config()
+  assert artifact.data_config(f"{prefix}:/new/place").dataset == f"{prefix}:/new/place"
+  (tmp_path / os.path.basename(path)).write_text("back")
+  assert artifact.data_config() == artifact.config.data

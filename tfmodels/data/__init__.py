@@ -2,10 +2,10 @@
 
 from tfmodels.data.corpus_loader import CORPUS_NAMES, TEXT_PREFIX, is_corpus, load_corpus
 from tfmodels.data.data_error import DataError
-from tfmodels.data.dataset_loader import TFDS_PREFIX, load_dataset
+from tfmodels.data.dataset_loader import TFDS_PREFIX, load_dataset, source_path
 from tfmodels.data.loaded_dataset import LoadedDataset
 from tfmodels.data.block_plan import SPLIT_NAMES
 from tfmodels.data.text_corpus import TextCorpus
 
 __all__ = ["CORPUS_NAMES", "DataError", "LoadedDataset", "SPLIT_NAMES", "TEXT_PREFIX", "TFDS_PREFIX", "TextCorpus", "is_corpus", "load_corpus",
-           "load_dataset"]
+           "load_dataset", "source_path"]

@@ -64,6 +64,14 @@ _BUILT_INS = {
 BUILT_IN_NAMES = tuple(_BUILT_INS)
 
 
+def source_path(name: str) -> str:
+  """The file or folder a data set of your own reads (`images:DIR`, `csv:PATH`, `text:PATH`); "" for the others."""
+  for prefix in (IMAGES_PREFIX, CSV_PREFIX, corpus_loader.TEXT_PREFIX):
+    if name.startswith(prefix):
+      return str(pathlib.Path(name[len(prefix):]).expanduser())
+  return ""
+
+
 def load_dataset(config: DataConfig) -> LoadedDataset:
   """Loads `config.dataset` with train, validation and test splits; raises `DataError` on bad input."""
   name = config.dataset

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-import dataclasses
 import json
 import os
 
@@ -29,14 +28,7 @@ def evaluate_artifact(artifact: ModelArtifact, dataset_name: str = "", split: st
   Raises:
     ArtifactError: the figures cannot be written (they have been logged).
   """
-  data_config = artifact.config.data
-  if dataset_name:
-    data_config = dataclasses.replace(data_config, dataset=dataset_name)
-  dataset = data_lib.load_dataset(data_config)
-  if tuple(dataset.label_names) != tuple(artifact.label_names):
-    raise data_lib.DataError(
-        f"Data set '{dataset.name}' has labels {list(dataset.label_names)}, the model was trained on "
-        f"{list(artifact.label_names)}. Evaluate on data with the same label names.")
+  dataset = artifact.load_dataset(dataset_name)
   if split not in dataset.splits:
     raise data_lib.DataError(f"Data set '{dataset.name}' has no '{split}' split; use one of {sorted(dataset.splits)}.")
   model = artifact.load_model()

@@ -26,7 +26,8 @@ import tensorflow as tf
 from edge.char_vocabulary import VOCABULARY_FILE as CHAR_VOCABULARY_FILE
 from edge.char_vocabulary import CharVocabulary
 from tfmodels import cli
-from tfmodels.config import ExperimentConfig
+from tfmodels import data as data_lib
+from tfmodels.config import DataConfig, ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
                                                        token_ids)
 
@@ -104,6 +105,37 @@ class ModelArtifact:
   def char_vocabulary(self) -> CharVocabulary:
     """The character vocabulary of a language model."""
     return CharVocabulary.load(os.path.join(self.model_dir, CHAR_VOCABULARY_FILE))
+
+  def data_config(self, dataset_name: str = "") -> DataConfig:
+    """The data settings of the training run, reading `dataset_name` instead when given (the training data moved
+    elsewhere, or other data with the same labels).
+
+    Raises:
+      ArtifactError: without `dataset_name`, when the file or folder the model was trained on is gone.
+    """
+    if dataset_name:
+      return dataclasses.replace(self.config.data, dataset=dataset_name)
+    trained_on = self.config.data.dataset
+    path = data_lib.source_path(trained_on)
+    if path and not os.path.exists(path):
+      prefix = trained_on.split(":", 1)[0] + ":"
+      same = " (the same labels)" if self.label_names else ""
+      raise ArtifactError(f"The data this model was trained on, {trained_on}, is gone: {path} does not exist. If it "
+                          f"was moved, give its new place with --dataset={prefix}NEW_PATH{same}, or put it back.")
+    return self.config.data
+
+  def load_dataset(self, dataset_name: str = "") -> data_lib.LoadedDataset:
+    """The labelled data set of `data_config(dataset_name)`.
+
+    Raises:
+      DataError: its labels are not those the model was trained on (or the data cannot be read).
+    """
+    dataset = data_lib.load_dataset(self.data_config(dataset_name))
+    if tuple(dataset.label_names) != tuple(self.label_names):
+      raise data_lib.DataError(
+          f"Data set '{dataset.name}' has labels {list(dataset.label_names)}, the model was trained on "
+          f"{list(self.label_names)}. Give data with the same label names.")
+    return dataset
 
   def load_model(self) -> keras.Model:
     import tfmodels.models  # pylint: disable=g-import-not-at-top,unused-import  (registers the classes to load)

@@ -33,7 +33,6 @@ class TextCorpus:
     name: the data set name, as in `DataConfig.dataset` (`novels`, `text:PATH`, `tfds:NAME`).
     documents: the name of each document read (a title, or a file path relative to the given folder), in order.
     block_size: characters per block used for the split (the last block of a document may be longer).
-    num_characters: characters per split.
     block_lengths: the characters of every block of each split, in order.
     character_counts: how often each character occurs in each split.
     builder: the prepared TFDS builder the blocks are read with.
@@ -42,7 +41,6 @@ class TextCorpus:
   name: str
   documents: tuple[str, ...]
   block_size: int
-  num_characters: dict[str, int]
   block_lengths: dict[str, np.ndarray]
   character_counts: dict[str, dict[str, int]]
   builder: tfds.core.DatasetBuilder
@@ -51,13 +49,17 @@ class TextCorpus:
   def from_prepared(cls, builder: tfds.core.DatasetBuilder) -> TextCorpus:
     """The corpus of a builder prepared by `TextCorpusBlocks`, described by its metadata."""
     metadata = builder.info.metadata
-    empty = {"num_characters": 0, "block_lengths": [], "character_counts": {}}
+    empty = {"block_lengths": [], "character_counts": {}}
     splits = {split: metadata.get(split, empty) for split in SPLIT_NAMES}
     return cls(name=metadata["name"], documents=tuple(metadata["documents"]), block_size=int(metadata["block_size"]),
-               num_characters={split: int(value["num_characters"]) for split, value in splits.items()},
                block_lengths={split: np.asarray(value["block_lengths"], np.int64) for split, value in splits.items()},
                character_counts={split: dict(value["character_counts"]) for split, value in splits.items()},
                builder=builder)
+
+  @property
+  def num_characters(self) -> dict[str, int]:
+    """Characters per split."""
+    return {split: int(lengths.sum()) for split, lengths in self.block_lengths.items()}
 
   def num_windows(self, split: str, sequence_length: int) -> int:
     """Windows of `sequence_length + 1` characters that `windows` cuts from `split`."""

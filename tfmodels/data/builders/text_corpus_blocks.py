@@ -93,5 +93,4 @@ class TextCorpusBlocks(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         characters.update(text)
         lengths.append(len(text))
         yield len(lengths) - 1, {"text": text}
-    self.info.metadata[split] = {"num_characters": sum(lengths), "block_lengths": lengths,
-                                 "character_counts": dict(characters)}
+    self.info.metadata[split] = {"block_lengths": lengths, "character_counts": dict(characters)}

@@ -1,6 +1,6 @@
 r"""Measures the streaming data layer: peak memory of a CNN epoch on N vs 8N images, streaming speed, preparation.
 
-  python tools/benchmark_data.py                 # N = 4,000 96x96 JPEGs (about 6 min on a quiet 2-core machine)
+  python tools/benchmark_data.py                 # N = 4,000 96x96 JPEGs (about 9 min on a quiet 2-core machine)
   python tools/benchmark_data.py --images=1000   # a quicker look
 
 Writes benchmarks/data_results.json and the data section of BENCHMARKS.md (between its data-benchmark markers).
@@ -18,8 +18,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 
 _IMAGES = flags.DEFINE_integer("images", 4000, "N: images of the smaller folder (the larger has 8N).", lower_bound=100)
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Alternating rounds of the streaming comparison.", lower_bound=1)
-_STEPS = flags.DEFINE_integer("steps", 40, "Training steps (batch 64) per timed run.", lower_bound=1)
+_ROUNDS = flags.DEFINE_integer("rounds", 7, "Alternating rounds of the streaming comparison.", lower_bound=1)
+_STEPS = flags.DEFINE_integer("steps", 100, "Training steps (batch 64) per timed run (runs of 40 steps scattered "
+                              "by more than the effect measured).", lower_bound=1)
 _JSON = flags.DEFINE_string("json", "benchmarks/data_results.json", "Results JSON.")
 _MARKDOWN = flags.DEFINE_string("markdown", "BENCHMARKS.md", "Markdown file whose data section is rewritten ('' = "
                                 "none).")

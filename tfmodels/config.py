@@ -46,11 +46,21 @@ class DataConfig:
     image_channels: 1 (grey) or 3 (RGB) every image is converted to; 0 = the most common channel count.
     max_tokens: vocabulary size of the text vectorizer (words for the classifiers, characters for the language models),
       including padding and the OOV token.
-    sequence_length: fixed number of token ids per text (padded or truncated): static shapes for export. For a
-      language model, the context window: it is trained on windows of this many characters.
+    sequence_length: fixed number of token ids per text (padded or truncated): static shapes for export; 0 = chosen
+      from the training texts (the 95th percentile of their token counts, rounded up to a multiple of 8, within
+      16-256), and written into the run's config.json. For a language model, the context window: it is trained on
+      windows of this many characters.
+    min_token_count: a word enters a classifier's vocabulary only when it occurs this many times in the training
+      texts (the vocabulary then holds at most `max_tokens`); rarer words read as the out-of-vocabulary token.
     shuffle_buffer: size of the training shuffle buffer.
     random_flip: training-time augmentation of images: `none`, or `horizontal` (each training image is mirrored
       left-right with probability 1/2; right for clothes and photos, wrong for digits and text).
+    random_translation: training-time augmentation of images: each is shifted by up to this fraction of its height
+      and of its width (edges repeat the border pixels; 0 = none).
+    random_zoom: each training image is scaled by a factor in [1 - random_zoom, 1 + random_zoom] about its centre.
+    random_rotation: each training image is rotated by up to this many degrees either way.
+    random_contrast: each training image's contrast is scaled by a factor in [1 - random_contrast,
+      1 + random_contrast] about its mean.
     token_dropout: training-time augmentation of texts: each token id is replaced by the out-of-vocabulary id with
       this probability (a regulariser against memorising rare words).
     cache_budget_mb: a split whose model inputs fit in this many MiB is kept in memory after its first pass; a
@@ -70,8 +80,13 @@ class DataConfig:
   image_channels: int = 0
   max_tokens: int = 20000
   sequence_length: int = 64
+  min_token_count: int = 1
   shuffle_buffer: int = 10000
   random_flip: str = "none"
+  random_translation: float = 0.0
+  random_zoom: float = 0.0
+  random_rotation: float = 0.0
+  random_contrast: float = 0.0
   token_dropout: float = 0.0
   cache_budget_mb: int = 256
   vocabulary_sample: int = 0
@@ -218,6 +233,8 @@ class TrainerConfig:
     label_smoothing: label smoothing of the cross-entropy.
     checkpoint_max_to_keep: epoch checkpoints kept for resuming.
     best_metric: validation metric that selects the best weights (`accuracy` or `loss`).
+    patience: early stopping: training ends once the best epoch by `best_metric` is this many epochs behind, and
+      the best weights are kept (0 = every epoch runs); `epochs` is then the most that run.
   """
 
   epochs: int = 20
@@ -230,6 +247,7 @@ class TrainerConfig:
   label_smoothing: float = 0.0
   checkpoint_max_to_keep: int = 2
   best_metric: str = "accuracy"
+  patience: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,7 +315,19 @@ class ExperimentConfig:
     _check(self.data.random_flip in ("none", "horizontal"), "data.random_flip", self.data.random_flip,
            "none or horizontal")
     _check(0 <= self.data.token_dropout < 1, "data.token_dropout", self.data.token_dropout, "a rate in [0, 1)")
-    _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length, "an integer >= 1")
+    if self.model.is_language_model:
+      _check(self.data.sequence_length >= 1, "data.sequence_length", self.data.sequence_length,
+             "an integer >= 1 (the context window of a language model)")
+    _check(self.data.sequence_length >= 0, "data.sequence_length", self.data.sequence_length,
+           "an integer >= 1, or 0 (chosen from the training texts)")
+    _check(self.data.min_token_count >= 1, "data.min_token_count", self.data.min_token_count, "an integer >= 1")
+    for name in ("random_translation", "random_zoom", "random_contrast"):
+      value = getattr(self.data, name)
+      _check(0 <= value < 1, f"data.{name}", value, "a fraction in [0, 1) (0 = none)")
+    _check(0 <= self.data.random_rotation <= 180, "data.random_rotation", self.data.random_rotation,
+           "degrees in [0, 180] (0 = none)")
+    _check(self.trainer.patience >= 0, "trainer.patience", self.trainer.patience,
+           "an integer >= 0 (0 = no early stopping)")
     _check(self.data.cache_budget_mb >= 0, "data.cache_budget_mb", self.data.cache_budget_mb, "an integer >= 0")
     _check(self.data.vocabulary_sample >= 0, "data.vocabulary_sample", self.data.vocabulary_sample,
            "an integer >= 0 (0 = every training text)")

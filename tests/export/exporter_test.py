@@ -23,6 +23,7 @@ from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
 from export.warmup_requests import read_warmup_requests
 from export.verification_gates import VerificationGates
 from tests.export.conftest import TEXT_EXAMPLES
+from tests.testing.model_test_case import digits_pixels
 from tfmodels import data as data_lib
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
 
@@ -290,3 +291,28 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
       classifier = EdgeClassifier(artifact["path"])
       logits = classifier.predict_logits(classifier.tokenizer.encode_batch([t.decode() for t in texts]))
       assert float((logits.argmax(-1) == labels).mean()) == pytest.approx(artifact["accuracy"], abs=1e-9)
+
+
+def test_augmentation_is_no_part_of_the_exported_model(digits_model_dir, digits_export, tmp_path):
+  from export.tflite_ops import TfliteOps
+  from tfmodels.training.experiment import config_from_flags, train
+  # The digits preset's model, trained with every image augmentation on (the plain one is trained without any).
+  augmented_dir = str(tmp_path / "augmented")
+  train(config_from_flags(model="cnn", dataset="digits", epochs=2, strategy="default",
+                          params="data.random_translation=0.1,data.random_zoom=0.1,data.random_rotation=10,"
+                                 "data.random_contrast=0.2,data.random_flip=horizontal"), augmented_dir)
+  export_dir = str(tmp_path / "export")
+  report = Exporter(augmented_dir, export_dir, modes="float32", log=lambda line: None).run()
+  assert report["passed"]
+  plain_dir, _ = digits_export
+  ops = lambda directory: TfliteOps.read(os.path.join(directory, "tflite", "digits_cnn_float32.tflite")).ops
+  assert ops(export_dir) == ops(plain_dir)
+  model = ModelArtifact.load(augmented_dir).load_model()
+  assert not [layer for layer in model._flatten_layers() if "random" in type(layer).__name__.lower()]
+  # At inference the served model is a function of its input alone.
+  served = tf.saved_model.load(os.path.join(export_dir, "serving", "digits_cnn", "1")).signatures["serving_default"]
+  pixels = tf.constant(digits_pixels()[0][:64])
+  first, second = served(pixels=pixels), served(pixels=pixels)
+  for name in first:
+    np.testing.assert_array_equal(first[name].numpy(), second[name].numpy())
+  np.testing.assert_allclose(first["logits"].numpy(), model(pixels, training=False).numpy(), atol=1e-4)

@@ -20,3 +20,38 @@ def test_a_preset_warmup_as_long_as_the_run_is_shortened_and_said(caplog):
 def test_a_warmup_the_user_asks_for_is_checked_not_changed():
   with pytest.raises(ConfigError, match="trainer.warmup_epochs"):
     config_from_flags(model="transformer_lm", dataset="novels", epochs=2, params="trainer.warmup_epochs=2")
+
+
+@pytest.mark.parametrize("dataset", ["images:/data/photos", "tfds:cifar10"])
+def test_image_data_without_a_preset_gets_the_general_image_recipe(dataset):
+  config = config_from_flags(model="cnn", dataset=dataset)
+  assert config.model.cnn.batch_norm and config.model.cnn.dropout > 0
+  data = config.data
+  assert data.random_translation > 0 and data.random_zoom > 0 and data.random_rotation > 0 and data.random_contrast > 0
+  assert data.random_flip == "none"  # digits and text must not be mirrored
+  trainer = config.trainer
+  assert trainer.lr_schedule == "cosine" and trainer.warmup_epochs >= 1 and trainer.patience >= 1
+  assert trainer.epochs > trainer.patience  # an upper bound: early stopping chooses
+
+
+@pytest.mark.parametrize("model", ["lstm", "transformer"])
+def test_text_data_without_a_preset_chooses_its_length_from_the_data_and_a_counted_vocabulary(model):
+  config = config_from_flags(model=model, dataset="csv:/data/reviews.csv")
+  assert config.data.sequence_length == 0 and config.data.min_token_count >= 2 and config.trainer.patience >= 1
+
+
+def test_built_in_data_keeps_its_preset_and_flags_and_params_override_the_recipe():
+  fashion = config_from_flags(model="cnn", dataset="fashion_mnist")
+  assert fashion.data.random_flip == "horizontal" and fashion.data.random_zoom == 0 and fashion.trainer.patience == 0
+  tomatoes = config_from_flags(model="lstm", dataset="rotten_tomatoes")
+  assert tomatoes.data.sequence_length == 64 and tomatoes.data.min_token_count == 1
+  assert config_from_flags(model="lstm_lm", dataset="text:/data/book.txt").data.sequence_length == 128
+  mine = config_from_flags(model="cnn", dataset="images:/data/photos", epochs=5,
+                           params="data.random_rotation=0,trainer.patience=0")
+  assert mine.trainer.epochs == 5 and mine.data.random_rotation == 0 and mine.trainer.patience == 0
+  assert mine.data.random_zoom > 0  # the rest of the recipe stays
+
+
+def test_the_recipes_warmup_is_shortened_for_a_one_epoch_run():
+  config = config_from_flags(model="cnn", dataset="images:/data/photos", epochs=1)
+  assert config.trainer.warmup_epochs == 0

@@ -220,27 +220,71 @@ def test_text_models_learn_rotten_tomatoes(tmp_path, model):
   keras.mixed_precision.set_global_policy("float32")
 
 
-def test_token_dropout_replaces_words_by_oov_and_keeps_padding():
-  import tensorflow as tf
-  from tfmodels.config import DataConfig
-  from tfmodels.training.trainer import _augmentation
-  ids = tf.constant(np.tile(np.r_[np.arange(2, 52), np.zeros(14)], (64, 1)).astype(np.int32))  # 50 words, 14 pads
-  augment = _augmentation(DataConfig(token_dropout=0.25))
-  dropped = augment(ids, tf.constant([1, 2], tf.int64)).numpy()
-  assert (dropped[:, 50:] == 0).all()
-  words = dropped[:, :50]
-  assert set(np.unique(words[words != ids.numpy()[:, :50]])) == {1}
-  assert 0.2 < (words == 1).mean() < 0.3
-  np.testing.assert_array_equal(dropped, augment(ids, tf.constant([1, 2], tf.int64)).numpy())  # seeded
-  assert _augmentation(DataConfig()) is None
+def test_stops_early_once_the_best_epoch_is_patience_epochs_behind():
+  from tfmodels.config import TrainerConfig
+  rows = lambda *losses: [{"epoch": i + 1, "val_loss": loss, "val_accuracy": 0.5} for i, loss in enumerate(losses)]
+  patient = TrainerConfig(patience=2, best_metric="loss")
+  assert not trainer._stops_early([], patient)
+  assert not trainer._stops_early(rows(1.0, 0.9, 0.95), patient)
+  assert trainer._stops_early(rows(1.0, 0.9, 0.95, 0.97), patient)
+  assert not trainer._stops_early(rows(1.0, 0.9, 0.95, 0.89), patient)
+  assert not trainer._stops_early(rows(1.0, 0.9, 0.95, 0.97), TrainerConfig(patience=0, best_metric="loss"))
 
 
-def test_random_flip_mirrors_images():
-  import tensorflow as tf
+def test_early_stopping_ends_the_run_keeps_the_best_weights_and_a_rerun_trains_no_more(tmp_path):
+  # A high learning rate on the small digits set: the validation loss soon stops improving.
+  config = digits_config(epochs=40, learning_rate=0.01,
+                         params="model.cnn.batch_norm=false,trainer.best_metric=loss,trainer.patience=2")
+  evaluation = train(config, str(tmp_path))
+  assert evaluation["stopped_early"] and evaluation["epochs_trained"] == evaluation["best_epoch"] + 2 < 40
+  history = json.load(open(tmp_path / "history.json"))
+  assert [row["epoch"] for row in history] == list(range(1, evaluation["epochs_trained"] + 1))
+  artifact = ModelArtifact.load(str(tmp_path))
+  model = artifact.load_model()
+  best = keras.models.clone_model(model)
+  best.load_weights(tmp_path / trainer.BEST_WEIGHTS_FILE)
+  for saved, kept in zip(model.get_weights(), best.get_weights()):
+    np.testing.assert_array_equal(saved, kept)
+  again = train(config, str(tmp_path))  # started again with the same command: nothing is left to train
+  assert again["epochs_trained"] == evaluation["epochs_trained"]
+  assert again["weights_fingerprint"] == evaluation["weights_fingerprint"]
+
+
+def write_reviews_csv(path, rows=2400):
+  """The first `rows` Rotten Tomatoes snippets as a user's own `text,label` CSV (no preset applies to it)."""
+  import csv
+  from tfmodels import data as data_lib
   from tfmodels.config import DataConfig
-  from tfmodels.training.trainer import _augmentation
-  pixels = tf.constant(np.arange(64 * 3, dtype=np.uint8).reshape(64, 1, 3, 1))
-  flipped = _augmentation(DataConfig(random_flip="horizontal"))(pixels, tf.constant([0, 0], tf.int64)).numpy()
-  mirrored = (flipped == pixels.numpy()[:, :, ::-1]).all(axis=(1, 2, 3))
-  unchanged = (flipped == pixels.numpy()).all(axis=(1, 2, 3))
-  assert (mirrored | unchanged).all() and 10 < mirrored.sum() < 54
+  reviews = data_lib.load_dataset(DataConfig(dataset="rotten_tomatoes"))
+  texts, labels = reviews.split_arrays("train", limit=rows)
+  with open(path, "w", newline="", encoding="utf-8") as f:
+    writer = csv.writer(f)
+    writer.writerow(["text", "label"])
+    writer.writerows((text.decode(), reviews.label_names[label]) for text, label in zip(texts, labels))
+  return f"csv:{path}"
+
+
+def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_beside_the_figures(tmp_path):
+  dataset = write_reviews_csv(tmp_path / "reviews.csv")
+  lines = []
+  config = config_from_flags(model="transformer", dataset=dataset, epochs=1, strategy="default",
+                             data_dir=str(tmp_path / "cache"))
+  assert config.data.sequence_length == 0
+  model_dir = tmp_path / "run"
+  evaluation = trainer.Trainer(config, str(model_dir), log=lines.append).run()
+  recorded = json.load(open(model_dir / "config.json"))["data"]
+  assert 24 <= recorded["sequence_length"] <= 64 and recorded["sequence_length"] % 8 == 0  # snippets: ~26 words
+  assert 0.5 < evaluation["baseline_accuracy"] < 0.9 and evaluation["baseline"]["method"].startswith("tfidf")
+  assert json.load(open(model_dir / "evaluation.json"))["baseline_accuracy"] == evaluation["baseline_accuracy"]
+  assert any("TF-IDF + logistic-regression reference on the same split" in line for line in lines)
+  vocabulary = open(model_dir / "vocabulary.txt", encoding="utf-8").read().splitlines()
+  assert 500 < len(vocabulary) < 8000  # words seen at least twice in 1,700 training snippets
+  artifact = ModelArtifact.load(str(model_dir))
+  assert artifact.config.data.sequence_length == recorded["sequence_length"]
+  assert artifact.load_model().input_signature().shape[1] == recorded["sequence_length"]
+  # Resumed (here: with more epochs), the run keeps the length it chose.
+  more = config_from_flags(model="transformer", dataset=dataset, epochs=2, strategy="default",
+                           data_dir=str(tmp_path / "cache"))
+  trainer.Trainer(more, str(model_dir), log=lines.append).run()
+  assert json.load(open(model_dir / "config.json"))["data"]["sequence_length"] == recorded["sequence_length"]
+  assert any("Resuming after epoch 1" in line for line in lines)

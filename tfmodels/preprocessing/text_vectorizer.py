@@ -1,4 +1,4 @@
-"""Keras `TextVectorization` adapted on the training split only, saved as a vocabulary file beside the model.
+"""Keras `TextVectorization` over a vocabulary of the training split only, saved as a vocabulary file beside the model.
 
 Defaults are Keras' (`lower_and_strip_punctuation`, whitespace split), so the edge runtime's pure-Python tokenizer
 can reproduce them exactly. Token id 0 is padding and 1 is the out-of-vocabulary token.
@@ -6,6 +6,7 @@ can reproduce them exactly. Token id 0 is padding and 1 is the out-of-vocabulary
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import os
 import tempfile
 
@@ -15,20 +16,17 @@ import tensorflow as tf
 VOCABULARY_FILE = "vocabulary.txt"
 
 
-def adapt_vectorizer(texts: tf.data.Dataset, max_tokens: int, sequence_length: int) -> keras.layers.TextVectorization:
-  """Returns a vectorizer adapted on `texts` (an unbatched dataset of strings)."""
-  vectorizer = keras.layers.TextVectorization(
-      max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length)
-  vectorizer.adapt(texts.batch(1024))
-  return vectorizer
+def vectorizer_for(words: Sequence[str], sequence_length: int) -> keras.layers.TextVectorization:
+  """Returns a vectorizer over `words` (ids 2, 3, ...; 0 is padding, 1 the OOV token) that pads or cuts every text
+  to `sequence_length` ids."""
+  return keras.layers.TextVectorization(vocabulary=list(words), output_mode="int",
+                                        output_sequence_length=sequence_length)
 
 
 def load_vectorizer(path: str, sequence_length: int) -> keras.layers.TextVectorization:
   """Returns a vectorizer over the vocabulary file at `path` (one token a line, as `save_vocabulary` writes)."""
-  vocabulary = read_vocabulary(path)
   # The file holds padding ("") and OOV ("[UNK]") first; Keras adds them itself.
-  return keras.layers.TextVectorization(
-      vocabulary=vocabulary[2:], output_mode="int", output_sequence_length=sequence_length)
+  return vectorizer_for(read_vocabulary(path)[2:], sequence_length)
 
 
 def token_ids(vectorizer: keras.layers.TextVectorization, texts) -> tf.Tensor:

@@ -1,7 +1,7 @@
 """From command-line values to a validated ExperimentConfig, and the training entry point the tools call.
 
-Built-in data sets come with presets (settings that reach the quality targets in BENCHMARKS.md); flags override
-presets, and `--params` overrides both.
+Built-in data sets come with presets (settings that reach the quality targets in BENCHMARKS.md); any other data set
+gets the general recipe of its model (`AUTO_RECIPES`). Flags override both, and `--params` overrides everything.
 """
 
 from __future__ import annotations
@@ -36,18 +36,47 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
                                   "model.lstm.dropout": "0.5"},
 }
 
+# Data without a preset (images:DIR, csv:PATH, tfds:NAME) gets a general recipe per model: settings that suit data
+# of its kind whatever it shows, the number of epochs chosen by early stopping on validation (trainer.epochs is the
+# most), and a text's sequence length chosen from the training texts (data.sequence_length=0). No flips: digits and
+# text must not be mirrored (data.random_flip=horizontal asks for them).
+_TEXT_RECIPE = {"data.sequence_length": "0", "data.min_token_count": "2", "trainer.epochs": "30",
+                "trainer.patience": "4"}
+AUTO_RECIPES: dict[str, dict[str, str]] = {
+    "cnn": {"model.cnn.batch_norm": "true", "model.cnn.dropout": "0.3", "data.random_translation": "0.1",
+            "data.random_zoom": "0.1", "data.random_rotation": "10", "data.random_contrast": "0.2",
+            "trainer.lr_schedule": "cosine", "trainer.warmup_epochs": "1", "trainer.epochs": "40",
+            "trainer.patience": "8"},
+    "lstm": dict(_TEXT_RECIPE),
+    "transformer": dict(_TEXT_RECIPE),
+}
+
+
+def recipe_for(model: str, dataset: str) -> dict[str, str]:
+  """The overrides of the defaults that `model` on `dataset` starts from: its presets (PRESETS), or, for data without
+  a preset of its own, the general recipe (AUTO_RECIPES)."""
+  keys = (("*", model), (dataset, "*"), (dataset, model))  # the more specific preset refines the other
+  if not any(key in PRESETS for key in keys[1:]):
+    keys = (("*", model),)
+    if model in AUTO_RECIPES:
+      return {**PRESETS.get(keys[0], {}), **AUTO_RECIPES[model]}
+  recipe: dict[str, str] = {}
+  for key in keys:
+    recipe.update(PRESETS.get(key, {}))
+  return recipe
+
 
 def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, manual_dir: str | None = None,
                       epochs: int | None = None,
                       batch_size: int | None = None, learning_rate: float | None = None, strategy: str = "auto",
                       mixed_precision: str = "auto", jit_compile: bool = False, seed: int | None = None,
                       params: str = "") -> ExperimentConfig:
-  """Returns the validated configuration: defaults, then the preset, then flags, then `params`."""
+  """Returns the validated configuration: defaults, then the preset or recipe (`recipe_for`), then flags, then
+  `params`."""
   config = ExperimentConfig()
   config = dataclasses.replace(config, model=dataclasses.replace(config.model, name=model),
                                data=dataclasses.replace(config.data, dataset=dataset))
-  for key in (("*", model), (dataset, "*"), (dataset, model)):  # the more specific preset refines the other
-    config = config.override(PRESETS.get(key, {}))
+  config = config.override(recipe_for(model, dataset))
   flag_values = {"data.data_dir": data_dir, "data.manual_dir": manual_dir, "trainer.epochs": epochs,
                  "trainer.batch_size": batch_size,
                  "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,

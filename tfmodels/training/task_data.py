@@ -33,6 +33,8 @@ class TaskData:
     input_bytes: bytes of one example's model inputs and targets, for the memory budget.
     cache_budget_bytes: the train and validation splits are held in memory after their first pass while together
       they fit (validation first); others are streamed in every epoch.
+    chosen: settings the data chose, as config overrides (`data.sequence_length` from the texts' lengths when it
+      is 0); the run records them in its config.json.
     test_figures: returns figures for `evaluation.json` that the task adds to the loss and accuracy, given the test
       loss (e.g. perplexities).
   """
@@ -45,6 +47,7 @@ class TaskData:
   num_files: dict[str, int]
   input_bytes: int
   cache_budget_bytes: int
+  chosen: dict[str, str] = dataclasses.field(default_factory=dict)
   test_figures: Callable[[float], dict[str, Any]] = lambda loss: {}
   _cache: dict[str, tf.data.Dataset] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 

@@ -32,6 +32,7 @@ from tfmodels import cli
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
 from tfmodels.training import distribution
+from tfmodels.training.augmentation import augmentation
 from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
@@ -96,6 +97,7 @@ class Trainer:
     lock, created, lock_created = None, False, False
     try:
       self._check_model_dir()
+      config = self.config  # with the settings a resumed run chose from its data
       if self.is_chief:
         # Taken before the data step, which already writes the vocabulary into the directory.
         created = not os.path.exists(self.model_dir)
@@ -105,6 +107,9 @@ class Trainer:
       keras.utils.set_random_seed(config.runtime.seed)
       data = (language_model_data if config.model.is_language_model else classification_data)(
           config, self.model_dir, self.write_dir)
+      if data.chosen:  # recorded in config.json below, and read back there by a resumed run
+        self.config = config = config.override(data.chosen).validate()
+        self.log(f"Chosen from the data: {', '.join(f'{key}={value}' for key, value in data.chosen.items())}.")
       empty = [split for split in ("validation", "test") if not data.num_examples[split]]
       if empty:
         raise TrainingError(
@@ -136,17 +141,28 @@ class Trainer:
       evaluation_batches = {split: self._batches(data, split, training=False) for split in ("validation", "test")}
       writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
+        if _stops_early(history, config.trainer):
+          break
         train = self._batches(data, "train", training=True, epoch=epoch)
         result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch, data.num_examples["train"])
         history.append(dataclasses.asdict(result))
         self._end_epoch(result, history, model, manager, epoch_var, writer)
+      best_epoch = _best_epoch(history, config.trainer.best_metric)
+      stopped_early = _stops_early(history, config.trainer)
+      if stopped_early:
+        self.log(f"Early stopping after epoch {history[-1]['epoch']}: the best validation {config.trainer.best_metric} "
+                 f"came in epoch {best_epoch}, {config.trainer.patience} epochs before (trainer.patience); its "
+                 "weights are kept.")
       model.load_weights(os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
       evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": data.num_examples["test"],
                     "split": "test", "dataset": config.data.dataset, "model": config.model.name,
-                    "best_epoch": _best_epoch(history, config.trainer.best_metric), "precision_policy": policy,
+                    "best_epoch": best_epoch, "epochs_trained": len(history), "stopped_early": stopped_early,
+                    "precision_policy": policy,
                     "weights_fingerprint": weights_fingerprint(model), **data.test_figures(test_loss)}
       self._finish(model, evaluation, history)
+      if "baseline_accuracy" in evaluation:
+        self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
       extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
                       if key in evaluation)
       self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f}{extra} on {data.num_examples['test']} "
@@ -164,6 +180,16 @@ class Trainer:
       if lock is not None:
         lock.close()
 
+  def _compare_with_baseline(self, accuracy: float, baseline: float) -> None:
+    below = accuracy < baseline
+    self.log(f"TF-IDF + logistic-regression reference on the same split: test accuracy {baseline:.4f} "
+             f"(evaluation.json baseline_accuracy); this model is {'below' if below else 'at or above'} it "
+             f"({accuracy - baseline:+.4f}).")
+    if below:
+      self.log("The model is worse than the linear reference. What may help: more labelled examples; the other "
+               "text model (--model=lstm or --model=transformer); a longer run (--epochs, or "
+               "--params=trainer.patience=N); a vocabulary of rarer words (--params=data.min_token_count=1).")
+
   def _check_model_dir(self) -> None:
     if self.is_chief:
       check_writable_dir(self.model_dir, "model_dir")
@@ -173,6 +199,8 @@ class Trainer:
     if not os.path.exists(path):
       return
     previous = ExperimentConfig.from_dict(read_json(path))
+    if not self.config.data.sequence_length:  # chosen from the data when the run began: the same again
+      self.config = self.config.override({"data.sequence_length": str(previous.data.sequence_length)})
     # Where the cache lives, how big the shuffle buffer is and what is held in memory do not change what is learned.
     ignored = {"data_dir": "", "manual_dir": "", "shuffle_buffer": 0, "cache_budget_mb": 0}
     for part in ("model", "data"):
@@ -223,7 +251,7 @@ class Trainer:
       if context.num_input_pipelines > 1:
         examples = examples.shard(context.num_input_pipelines, context.input_pipeline_id)
       batches = examples.batch(per_replica)
-    augment = _augmentation(config.data) if training else None
+    augment = augmentation(config.data, data.kind) if training else None
     if augment is not None:
       # Stateless, seeded by (seed + epoch, batch index): a resumed run augments exactly as the original would have.
       batches = batches.enumerate().map(
@@ -430,18 +458,11 @@ def weights_fingerprint(model: keras.Model) -> float:
   return total
 
 
-def _augmentation(data_config):
-  """Returns `(batch of model inputs, seed) -> augmented batch` for the configured augmentation, or None."""
-  if data_config.random_flip == "horizontal":
-    return lambda pixels, seed: tf.image.stateless_random_flip_left_right(pixels, seed=seed)
-  if data_config.token_dropout:
-    rate = data_config.token_dropout
-
-    def drop_tokens(ids, seed):
-      dropped = tf.random.stateless_uniform(tf.shape(ids), seed=seed) < rate
-      return tf.where(dropped & (ids > 1), tf.ones_like(ids), ids)  # 0 = padding and 1 = OOV stay as they are
-    return drop_tokens
-  return None
+def _stops_early(history: list[dict], trainer_config) -> bool:
+  """Whether early stopping ends the run after `history`: its best epoch is `patience` epochs behind the last."""
+  if not trainer_config.patience or not history:
+    return False
+  return history[-1]["epoch"] - _best_epoch(history, trainer_config.best_metric) >= trainer_config.patience
 
 
 def _best_epoch(history: list[dict], metric: str) -> int:

@@ -66,12 +66,11 @@ class ProjectTraining:
     self.steps = trainer_lib._Steps(network, optimizer, self.trainer.strategy,  # pylint: disable=protected-access
                                     self.config.trainer.label_smoothing, self.config.runtime.jit_compile)
     self.parameters = int(network.count_params())
-    self.validation = self._batches(data.splits["validation"].take(batch_size), training=False)
+    self.validation = self._batches(data, "validation", batch_size, training=False)
     for _ in data.splits["train"].batch(4096):  # one pass fills the cache, as the first epoch of a training run does
       pass
-    self.train_split = data.splits["train"]
-    self.cached = list(self._batches(self.train_split.take(self.examples), training=True)) if inputs == "cached" \
-        else None
+    self.data = data
+    self.cached = list(self._batches(data, "train", self.examples, training=True)) if inputs == "cached" else None
     self.epoch = 0
     self.info = {"parameters": self.parameters, "examples_per_run": self.examples, "inputs": inputs,
                  "strategy": type(self.trainer.strategy).__name__}
@@ -84,8 +83,8 @@ class ProjectTraining:
     if self.inputs == "cached":
       batches = self.cached
     else:
-      split = self._data().splits["train"] if self.inputs == "pipeline" else self.train_split
-      batches = self._batches(split.take(self.examples), training=True, epoch=self.epoch)
+      data = self._data() if self.inputs == "pipeline" else self.data
+      batches = self._batches(data, "train", self.examples, training=True, epoch=self.epoch)
     result = self.trainer._train_epoch(self.steps, batches, self.validation,  # pylint: disable=protected-access
                                        self.epoch, self.examples)
     return {"examples_per_second": result.examples_per_second, "seconds": result.seconds, "loss": result.loss}
@@ -93,20 +92,22 @@ class ProjectTraining:
   def first_batch_seconds(self) -> float:
     """Seconds from a freshly built pipeline to its first training batch (the wait before the first step of a
     training run's first epoch)."""
-    split = self._data().splits["train"]
+    data = self._data()
     start = time.perf_counter()
-    next(iter(self._batches(split.take(self.examples), training=True, epoch=0)))
+    next(iter(self._batches(data, "train", self.examples, training=True, epoch=0)))
     return time.perf_counter() - start
 
   def _data(self):
     # The vocabulary is adapted once; later calls read it back from the work directory, as a resumed run does.
     return classification_data(self.config, self.work_dir, self.work_dir)
 
-  def _batches(self, split: tf.data.Dataset, training: bool, epoch: int = 1):
-    # The trainer reads splits through a TaskData; this one hands it the given examples as they are.
-    examples = TaskData(kind="", num_examples={"train": self.examples}, model_args={}, description={},
-                        reader=lambda name, shuffle_seed, context: split, num_files={"train": 1}, input_bytes=0,
-                        cache_budget_bytes=-1)
+  def _batches(self, data: TaskData, split: str, count: int, training: bool, epoch: int = 1):
+    # The trainer reads splits through a TaskData; this one hands it the first `count` records of `data`'s split, in
+    # record order (from memory where `data` holds the split), and decodes them as `data` does.
+    _, decode = data.records(split)
+    examples = TaskData(kind="", num_examples={"train": count}, model_args={}, description={},
+                        reader=lambda name, shuffle_seed, context: data.records(split)[0].take(count),
+                        decode=decode, num_files={"train": 1}, input_bytes=0, cache_budget_bytes=-1)
     return self.trainer._batches(examples, "train", training=training, epoch=epoch)  # pylint: disable=protected-access
 
   def close(self) -> None:

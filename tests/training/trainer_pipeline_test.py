@@ -91,3 +91,22 @@ def test_streamed_real_records_give_the_same_order_for_the_same_epoch(tmp_path):
   first = order(3)
   assert first == order(3) and len(first) == data.num_examples["train"]
   assert first != order(4)
+
+
+def test_streamed_records_are_shuffled_and_batched_before_they_are_decoded(tmp_path):
+  trainer = _trainer(tmp_path)
+  records = tf.data.Dataset.range(10)
+  decoded_shapes = []
+
+  def decode(batch):  # a batch of records (here: numbers) -> (images, labels)
+    decoded_shapes.append(batch.shape.as_list())
+    return tf.zeros([tf.shape(batch)[0], 8, 8, 1], tf.uint8), batch
+  for budget in (0, 1 << 20):  # streamed; held in memory (decoded once, on the first pass)
+    data = TaskData(kind="image", num_examples={"train": 10, "validation": 0, "test": 0}, model_args={},
+                    description={}, reader=lambda split, seed, context: records, decode=decode,
+                    num_files={"train": 1, "validation": 1, "test": 1}, input_bytes=72, cache_budget_bytes=budget)
+    labels = _labels(trainer._input_pipeline(data, "train", True, 1, tf.distribute.InputContext()))  # pylint: disable=protected-access
+    assert sorted(labels) == list(range(10)) and labels != list(range(10))
+    for images, _ in data.dataset("train").batch(10):
+      assert images.shape == (10, 8, 8, 1)
+  assert [None] in decoded_shapes  # the streamed pipeline decodes whole batches

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import dataclasses
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -73,18 +74,29 @@ class LoadedDataset:
       input_context: read only this input pipeline's share of the files. The split must have at least as many files
         as pipelines (`num_files`).
     """
+    records = self.read_serialized(split, shuffle_seed=shuffle_seed, input_context=input_context)
+    return record_reading.decoded(records, self.decode_batch)
+
+  def read_serialized(self, split: str, *, shuffle_seed: int | None = None,
+                      input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
+    """Streams the records of `split` (see `read`) as serialized strings, for `decode_batch` after batching."""
     spec = self._spec(split)
-    records = record_reading.read_records(self.builder, spec or self._any_split(), shuffle_seed=shuffle_seed,
-                                          input_context=input_context)
-    if not spec:
-      records = records.take(0)
-    feature_key, label_key, convert = self.feature_key, self.label_key, self.convert
+    records = record_reading.read_serialized(self.builder, spec or self._any_split(), shuffle_seed=shuffle_seed,
+                                             input_context=input_context)
+    return records if spec else records.take(0)
 
-    def to_pair(record):
-      feature = record[feature_key]
-      return (convert(feature) if convert else feature), tf.cast(record[label_key], tf.int64)
+  def decode_batch(self, records: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Serialized records `(batch,)` (from `read_serialized`) -> `(features, labels)`, as `read` gives them, batched."""
+    decoded = self._batch_decoder(records)
+    return decoded[self.feature_key], tf.cast(decoded[self.label_key], tf.int64)
 
-    return records.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
+  @functools.cached_property
+  def _batch_decoder(self):
+    converters = {}
+    if self.convert:
+      dtype = tf.uint8 if self.kind == "image" else tf.string
+      converters[self.feature_key] = (self.convert, tf.TensorSpec(self.feature_shape, dtype))
+    return record_reading.batch_decoder(self.builder, (self.feature_key, self.label_key), converters)
 
   def split_arrays(self, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The split (or its first `limit` examples) as `(features, labels)` numpy arrays (text features are `bytes`)."""

@@ -46,11 +46,16 @@ def classification_data(config: ExperimentConfig, model_dir: str, write_dir: str
   input_bytes = (math.prod(dataset.feature_shape) if dataset.kind == "image" else 4 * length) + 8
 
   def reader(split, shuffle_seed, input_context):
-    return _prepare(dataset.read(split, shuffle_seed=shuffle_seed, input_context=input_context), preprocess)
+    return dataset.read_serialized(split, shuffle_seed=shuffle_seed, input_context=input_context)
+
+  def decode(records):  # a batch of records -> model inputs (tokenized a batch at a time) and labels
+    features, labels = dataset.decode_batch(records)
+    return (features if preprocess is None else preprocess(features)), labels
 
   return TaskData(
       kind=dataset.kind,
       reader=reader,
+      decode=decode,
       num_files={split: dataset.num_files(split) for split in dataset.num_examples},
       input_bytes=input_bytes,
       cache_budget_bytes=config.data.cache_budget_mb << 20,
@@ -106,13 +111,3 @@ def _baseline_figures(config: ExperimentConfig, dataset: data_lib.LoadedDataset)
   reference = tfidf_logistic_regression_accuracy(config.data, dataset)
   return {"baseline_accuracy": reference["accuracy"],
           "baseline": {key: reference[key] for key in ("method", "C", "validation_accuracy", "train_examples")}}
-
-
-def _prepare(split: tf.data.Dataset, preprocess) -> tf.data.Dataset:
-  """Turns raw features into model inputs (tokenization runs in batches, which is much faster than one text at a
-  time)."""
-  if preprocess is None:
-    return split
-  return (split.batch(1024)
-          .map(lambda features, labels: (preprocess(features), labels), num_parallel_calls=tf.data.AUTOTUNE)
-          .unbatch())

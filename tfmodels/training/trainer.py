@@ -238,9 +238,11 @@ class Trainer:
     # A fixed order per epoch (seed + epoch) makes a resumed run identical to an uninterrupted one.
     seed = config.runtime.seed + epoch
     own_files = training and data.can_read_own_files(split, context)
-    examples = data.dataset(split, shuffle_seed=seed if training else None, input_context=context if own_files else None)
+    examples, decode = data.records(split, shuffle_seed=seed if training else None,
+                                    input_context=context if own_files else None)
     if training:
-      # The buffer holds decoded examples: large images get fewer of them, so memory stays bounded.
+      # The buffer holds examples (serialized or decoded, about the same bytes): large images get fewer of them, so
+      # memory stays bounded.
       buffer = max(1, min(config.data.shuffle_buffer, SHUFFLE_BUFFER_BYTES // max(1, data.input_bytes)))
       examples = examples.shuffle(buffer, seed=seed, reshuffle_each_iteration=False)
     per_replica = context.get_per_replica_batch_size(config.trainer.batch_size)
@@ -251,6 +253,8 @@ class Trainer:
       if context.num_input_pipelines > 1:
         examples = examples.shard(context.num_input_pipelines, context.input_pipeline_id)
       batches = examples.batch(per_replica)
+    if decode is not None:
+      batches = batches.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     augment = augmentation(config.data, data.kind) if training else None
     if augment is not None:
       # Stateless, seeded by (seed + epoch, batch index): a resumed run augments exactly as the original would have.

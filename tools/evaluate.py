@@ -1,8 +1,12 @@
-r"""Evaluates a trained model directory: accuracy, loss, per-class figures and a confusion-matrix PNG.
+r"""Evaluates a trained model directory.
 
   python tools/evaluate.py --model_dir=runs/digits_cnn
+  python tools/evaluate.py --model_dir=runs/novels_transformer_lm
 
-Writes evaluation_<split>.json and confusion_matrix_<split>.png into --output_dir (default: the model directory).
+A classifier: accuracy, loss, per-class figures; writes evaluation_<split>.json and confusion_matrix_<split>.png. A
+language model: perplexity per character, the Kneser-Ney bigram reference on the same windows, next-character
+accuracy; writes evaluation_<split>.json and perplexity_by_position_<split>.png. Both into --output_dir (default: the
+model directory).
 """
 
 import os
@@ -13,7 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
-_DATASET = flags.DEFINE_string("dataset", "", "Another data set with the same labels (default: the training one).")
+_DATASET = flags.DEFINE_string("dataset", "", "Another data set with the same labels, or another corpus for a language "
+                               "model (default: the training one).")
 _SPLIT = flags.DEFINE_enum("split", "test", ["train", "validation", "test"], "Split to evaluate.")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", "", "Where the figures go (default: the model directory).")
 

@@ -10,6 +10,7 @@ import pytest
 from tfmodels.config import ConfigError, DataConfig
 from tfmodels.data import DataError, load_corpus
 from tfmodels.generation import KerasNextToken
+from tfmodels.training.evaluation import evaluate_artifact
 from tfmodels.training.experiment import config_from_flags, train
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
 
@@ -62,6 +63,21 @@ def test_language_model_beats_the_character_frequencies(tmp_path, novel_slice, m
   assert len(text) == 40 and text == generator.generate("It is a truth", 40).text
   sampled = generator.generate("It is a truth", 40, temperature=1.0, seed=1).text
   assert sampled == generator.generate("It is a truth", 40, temperature=1.0, seed=1).text
+  # tools/evaluate.py's library scores the same test windows as training did, and adds figures by position.
+  output_dir = tmp_path / "evaluated"
+  lines = []
+  figures = evaluate_artifact(ModelArtifact.load(str(tmp_path)), output_dir=str(output_dir), log=lines.append)
+  assert figures["perplexity"] == pytest.approx(evaluation["perplexity"], rel=1e-4)
+  assert figures["accuracy"] == pytest.approx(evaluation["accuracy"], abs=1e-6)
+  assert figures["bigram_perplexity"] == pytest.approx(evaluation["bigram_perplexity"], rel=1e-9)
+  assert figures["num_examples"] == evaluation["num_examples"] and figures["num_tokens"] == evaluation["num_tokens"]
+  by_position = np.array(figures["perplexity_by_position"])
+  assert by_position.shape == (32,)
+  assert np.exp(np.log(by_position).mean()) == pytest.approx(figures["perplexity"], rel=1e-4)
+  assert by_position[-8:].mean() < by_position[0]  # more context, better guesses
+  assert json.loads(lines[0])["perplexity"] == figures["perplexity"]
+  assert json.load(open(output_dir / "evaluation_test.json")) == figures
+  assert (output_dir / "perplexity_by_position_test.png").stat().st_size > 10_000
 
 
 def test_language_model_needs_a_text_corpus(tmp_path):

@@ -56,9 +56,7 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
   known = set(vocabulary.tokens[2:])
 
   def test_figures(test_loss: float) -> dict:
-    bigram = BigramModel().fit((vocabulary.encode(text) for text in corpus.texts("train")), vocabulary.size)
-    windows = corpus.windows("test", vocabulary, length).batch(_BIGRAM_BATCH).as_numpy_iterator()
-    bigram_perplexity = bigram.streamed_perplexity(windows)
+    bigram_perplexity = bigram_reference_perplexity(corpus, vocabulary, length, "test")
     perplexity = math.exp(test_loss)
     return {"perplexity": perplexity, "bigram_perplexity": bigram_perplexity,
             "perplexity_over_bigram": perplexity / bigram_perplexity, "num_tokens": num_examples["test"] * length}
@@ -83,3 +81,12 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
                                                          if character not in known))
                                           for split, counts in corpus.character_counts.items()}},
       test_figures=test_figures)
+
+
+def bigram_reference_perplexity(corpus: data_lib.TextCorpus, vocabulary: CharVocabulary, sequence_length: int,
+                                split: str) -> float:
+  """Per-character perplexity of the Kneser-Ney bigram reference, fitted on the streamed training blocks of
+  `corpus`, on the windows of `split` (the positions a language model with this window is scored on)."""
+  bigram = BigramModel().fit((vocabulary.encode(text) for text in corpus.texts("train")), vocabulary.size)
+  windows = corpus.windows(split, vocabulary, sequence_length).batch(_BIGRAM_BATCH).as_numpy_iterator()
+  return bigram.streamed_perplexity(windows)

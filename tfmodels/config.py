@@ -226,8 +226,12 @@ class TrainerConfig:
     epochs: passes over the training split.
     batch_size: global batch size (split across replicas; must divide evenly).
     learning_rate: Adam learning rate (the peak, with a schedule).
-    lr_schedule: `constant`, or `cosine` (cosine decay to 0 over all training steps, after `warmup_epochs`).
-    warmup_epochs: epochs of linear warm-up from 0 with the cosine schedule.
+    lr_schedule: `constant`; `cosine` (cosine decay to 0 over all training steps, after `warmup_epochs`); or
+      `plateau` (constant after `warmup_epochs`, multiplied by `plateau_factor` each time the best validation epoch
+      by `best_metric` is `plateau_patience` epochs behind: for runs whose length early stopping chooses).
+    warmup_epochs: epochs of linear warm-up from 0 with the cosine or plateau schedule.
+    plateau_patience: epochs without a better validation figure after which the plateau schedule cuts the rate.
+    plateau_factor: what the plateau schedule multiplies the rate by at each cut.
     weight_decay: decoupled weight decay (AdamW) when > 0.
     clipnorm: global gradient-norm clip (0 = none).
     label_smoothing: label smoothing of the cross-entropy.
@@ -242,6 +246,8 @@ class TrainerConfig:
   learning_rate: float = 1e-3
   lr_schedule: str = "constant"
   warmup_epochs: int = 0
+  plateau_patience: int = 4
+  plateau_factor: float = 0.5
   weight_decay: float = 0.0
   clipnorm: float = 0.0
   label_smoothing: float = 0.0
@@ -298,8 +304,12 @@ class ExperimentConfig:
            "a finite number >= 0 (0 = none)")
     _check(0 <= self.trainer.clipnorm < math.inf, "trainer.clipnorm", self.trainer.clipnorm,
            "a finite number >= 0 (0 = none)")
-    _check(self.trainer.lr_schedule in ("constant", "cosine"), "trainer.lr_schedule", self.trainer.lr_schedule,
-           "constant or cosine")
+    _check(self.trainer.lr_schedule in ("constant", "cosine", "plateau"), "trainer.lr_schedule",
+           self.trainer.lr_schedule, "constant, cosine or plateau")
+    _check(self.trainer.plateau_patience >= 1, "trainer.plateau_patience", self.trainer.plateau_patience,
+           "an integer >= 1")
+    _check(0 < self.trainer.plateau_factor < 1, "trainer.plateau_factor", self.trainer.plateau_factor,
+           "a factor in (0, 1)")
     _check(0 <= self.trainer.warmup_epochs < self.trainer.epochs or self.trainer.warmup_epochs == 0,
            "trainer.warmup_epochs", self.trainer.warmup_epochs, "fewer epochs than trainer.epochs")
     _check(self.trainer.best_metric in ("accuracy", "loss"), "trainer.best_metric", self.trainer.best_metric,

@@ -30,7 +30,7 @@ def test_image_data_without_a_preset_gets_the_general_image_recipe(dataset):
   assert data.random_translation > 0 and data.random_zoom > 0 and data.random_rotation > 0 and data.random_contrast > 0
   assert data.random_flip == "none"  # digits and text must not be mirrored
   trainer = config.trainer
-  assert trainer.lr_schedule == "cosine" and trainer.warmup_epochs >= 1 and trainer.patience >= 1
+  assert trainer.lr_schedule == "plateau" and trainer.warmup_epochs >= 1 and trainer.patience > trainer.plateau_patience
   assert trainer.epochs > trainer.patience  # an upper bound: early stopping chooses
 
 

@@ -45,7 +45,7 @@ _TEXT_RECIPE = {"data.sequence_length": "0", "data.min_token_count": "2", "train
 AUTO_RECIPES: dict[str, dict[str, str]] = {
     "cnn": {"model.cnn.batch_norm": "true", "model.cnn.dropout": "0.3", "data.random_translation": "0.1",
             "data.random_zoom": "0.1", "data.random_rotation": "10", "data.random_contrast": "0.2",
-            "trainer.lr_schedule": "cosine", "trainer.warmup_epochs": "1", "trainer.epochs": "40",
+            "trainer.lr_schedule": "plateau", "trainer.warmup_epochs": "1", "trainer.epochs": "40",
             "trainer.patience": "8"},
     "lstm": dict(_TEXT_RECIPE),
     "transformer": dict(_TEXT_RECIPE),

@@ -36,6 +36,7 @@ from tfmodels.training.augmentation import augmentation
 from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
+from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
                                               check_writable_dir, read_json, write_json, write_text)
 from tfmodels.training.task_data import TaskData
@@ -84,6 +85,7 @@ class Trainer:
     self.is_chief = distribution.is_chief(self.strategy)
     # Non-chief workers write to a temporary directory that is removed at the end (Keras multi-worker rules).
     self.write_dir = model_dir if self.is_chief else tempfile.mkdtemp(prefix="tfmodels-worker-")
+    self._plateau: PlateauSchedule | None = None  # the learning rate schedule, when `_optimizer` made a plateau one
     replicas = self.strategy.num_replicas_in_sync
     if config.trainer.batch_size % replicas:
       suggestion = replicas * max(1, round(config.trainer.batch_size / replicas))
@@ -143,6 +145,7 @@ class Trainer:
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
         if _stops_early(history, config.trainer):
           break
+        self._set_plateau_scale(history)
         train = self._batches(data, "train", training=True, epoch=epoch)
         result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch, data.num_examples["train"])
         history.append(dataclasses.asdict(result))
@@ -179,6 +182,18 @@ class Trainer:
           os.remove(os.path.join(self.model_dir, LOCK_FILE))
       if lock is not None:
         lock.close()
+
+  def _set_plateau_scale(self, history: list[dict]) -> None:
+    """Sets the plateau schedule's scale for the next epoch from the history (so a resumed run sets the same)."""
+    schedule = self._plateau
+    if schedule is not None:
+      trainer = self.config.trainer
+      cuts = cuts_after(history, trainer.best_metric, trainer.plateau_patience)
+      scale = trainer.plateau_factor ** cuts
+      if cuts and cuts != cuts_after(history[:-1], trainer.best_metric, trainer.plateau_patience):
+        self.log(f"Learning rate {trainer.learning_rate * scale:.3g}: validation {trainer.best_metric} has not "
+                 f"improved for {trainer.plateau_patience} epochs (cut {cuts}, x{trainer.plateau_factor:g} each).")
+      schedule.scale.assign(scale)
 
   def _compare_with_baseline(self, accuracy: float, baseline: float) -> None:
     below = accuracy < baseline
@@ -355,6 +370,9 @@ class Trainer:
           initial_learning_rate=0.0 if warmup_steps else trainer.learning_rate,
           decay_steps=trainer.epochs * steps_per_epoch - warmup_steps,
           warmup_target=trainer.learning_rate if warmup_steps else None, warmup_steps=warmup_steps)
+    elif trainer.lr_schedule == "plateau":
+      learning_rate = self._plateau = PlateauSchedule(trainer.learning_rate,
+                                                      warmup_steps=trainer.warmup_epochs * steps_per_epoch)
     kwargs = {"learning_rate": learning_rate}
     if trainer.clipnorm:
       kwargs["global_clipnorm"] = trainer.clipnorm

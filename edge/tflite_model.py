@@ -37,6 +37,7 @@ class TfliteModel:
     if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int)
                                     or num_threads < 1):
       raise EdgeError(f"num_threads must be an integer >= 1, got {num_threads!r}.")
+    _check_tflite_file(model_path)
     metadata_path = os.fspath(metadata_path) if metadata_path is not None else ModelMetadata.path_for(model_path)
     self.metadata = ModelMetadata.read(metadata_path)
     try:
@@ -57,3 +58,25 @@ class TfliteModel:
                         "model). Use the metadata exported with this model.")
     self.input_details = inputs[0]
     self.output_details = outputs[0]
+
+
+# A TFLite model is a FlatBuffer whose file identifier, bytes 4-7, is "TFL3".
+_TFLITE_IDENTIFIER = b"TFL3"
+
+
+def _check_tflite_file(path: str) -> None:
+  """Raises `EdgeError` naming what `path` is when it is not a TFLite model (before its metadata is looked for)."""
+  try:
+    with open(path, "rb") as f:
+      head = f.read(8)
+  except OSError as error:
+    raise EdgeError(f"Cannot read model file {path} ({error.strerror or error}): check its permissions.") from None
+  if head[4:8] == _TFLITE_IDENTIFIER:
+    return
+  if head[:2] == b"PK":  # a zip: what Keras saves as model.keras
+    raise EdgeError(f"{path} is a Keras model (.keras, a zip file); the edge runtime runs exported .tflite files. "
+                    "Export the trained model first: the exporter writes OUT/tflite/NAME_MODE.tflite and its "
+                    "NAME_MODE.json.")
+  raise EdgeError(f"{path} is not a TFLite model this runtime can run (no 'TFL3' identifier at byte 4): re-export "
+                  "or re-copy it (the file may be truncated or damaged); exported models are "
+                  "OUT/tflite/NAME_MODE.tflite.")

@@ -47,6 +47,10 @@ def test_assignment_without_equals_is_rejected():
     ("model.transformer.num_heads=3", "a divisor of model.transformer.embedding_dim"),
     ("data.test_fraction=0.95", "data.test_fraction"),
     ("model.lstm.dropout=1.5", "model.lstm.dropout"),
+    ("data.image_size=(0,0)", r"data.image_size=\(0, 0\): expected empty, or two integers >= 1"),
+    ("trainer.lr_schedule=step", "constant, cosine or plateau"),
+    ("trainer.plateau_factor=1", "trainer.plateau_factor"),
+    ("trainer.plateau_patience=0", "trainer.plateau_patience"),
 ])
 def test_validate_names_the_invalid_field(assignment, fragment):
   with pytest.raises(ConfigError, match=fragment):

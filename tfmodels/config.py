@@ -319,8 +319,9 @@ class ExperimentConfig:
     _check(0 < self.data.test_fraction < 1, "data.test_fraction", self.data.test_fraction, "a fraction in (0, 1)")
     _check(self.data.validation_fraction + self.data.test_fraction < 1, "data.test_fraction",
            self.data.test_fraction, "a fraction that leaves training examples beside the validation fraction")
-    _check(len(self.data.image_size) in (0, 2), "data.image_size", self.data.image_size,
-           "empty or two integers (height, width)")
+    _check(len(self.data.image_size) in (0, 2) and all(isinstance(side, int) and side >= 1
+                                                        for side in self.data.image_size),
+           "data.image_size", self.data.image_size, "empty, or two integers >= 1 (height, width), e.g. (96,96)")
     _check(self.data.image_channels in (0, 1, 3), "data.image_channels", self.data.image_channels, "0, 1 or 3")
     _check(self.data.random_flip in ("none", "horizontal"), "data.random_flip", self.data.random_flip,
            "none or horizontal")

@@ -4,6 +4,7 @@ import json
 import logging
 import shutil
 import warnings
+import zipfile
 
 import numpy as np
 from PIL import Image
@@ -184,6 +185,11 @@ def test_bad_model_files_are_errors(digits_models, tmp_path):
     shutil.copy(ModelMetadata.path_for(source), ModelMetadata.path_for(path))
     with pytest.raises(EdgeError, match="not a TFLite model this runtime can run"):
       EdgeClassifier(path)
+  keras_file = tmp_path / "model.keras"  # a zip, as Keras writes it; no metadata beside it
+  with zipfile.ZipFile(keras_file, "w") as archive:
+    archive.writestr("config.json", "{}")
+  with pytest.raises(EdgeError, match="is a Keras model .* Export the trained model first"):
+    EdgeClassifier(keras_file)
 
 
 def test_bad_metadata_is_an_error(digits_models, sentiment_models, tmp_path):

@@ -97,3 +97,17 @@ def test_a_learning_rate_that_is_not_finite_is_refused_before_anything_is_writte
     assert_refused(run_tool("train.py", *_ONE_EPOCH, f"--learning_rate={value}", f"--model_dir={tmp_path / 'model'}"),
                    f"Invalid trainer.learning_rate={float(value)!r}", "expected a finite number > 0, e.g. 1e-3")
     assert not (tmp_path / "model").exists()
+
+
+def test_an_image_size_of_zero_is_named_not_blamed_on_the_images(tmp_path):
+  folder = tmp_path / "images"
+  for label in ("a", "b"):
+    (folder / label).mkdir(parents=True)
+    for index in range(6):
+      Image.fromarray(np.full((8, 8), 40 * index, np.uint8)).save(folder / label / f"{index}.png")
+  before = snapshot(tmp_path)
+  assert_refused(run_tool("train.py", "--model=cnn", f"--dataset=images:{folder}", "--epochs=1",
+                          f"--data_dir={tmp_path / 'cache'}", f"--model_dir={tmp_path / 'model'}",
+                          "--params=data.image_size=(0,0)"),
+                 "data.image_size=(0, 0)", "two integers >= 1 (height, width)")
+  assert snapshot(tmp_path) == before

@@ -78,3 +78,14 @@ def test_images_or_texts_are_required(sentiment, inputs):
   result = run_without_tensorflow("tools/predict.py", f"--model={sentiment.tflite['float32']}", *inputs)
   assert result.returncode == 1
   assert "Give image paths as arguments or texts with --text" in result.stderr
+
+
+def test_a_keras_model_file_is_named_with_the_export_to_run(tmp_path, digit_files):
+  import zipfile  # pylint: disable=g-import-not-at-top
+  keras_file = tmp_path / "model.keras"  # what tools/train.py writes: a zip
+  with zipfile.ZipFile(keras_file, "w") as archive:
+    archive.writestr("config.json", "{}")
+  result = run_without_tensorflow("tools/predict.py", f"--model={keras_file}", digit_files[0])
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert "is a Keras model" in result.stderr and "Export the trained model first" in result.stderr
+  assert "model.json" not in result.stderr

@@ -109,6 +109,16 @@ def _as_str(text: str | bytes) -> str:
   try:
     text.encode("utf-8")
   except UnicodeEncodeError as error:
-    # Lone surrogates (e.g. from a badly decoded file) have no UTF-8 form, so TensorFlow could not take them either.
-    raise EdgeError(f"Text {text[:40]!r} cannot be encoded as UTF-8 ({error}): fix how it was decoded.") from None
+    # Lone surrogates have no UTF-8 form, so TensorFlow could not take them either. Python makes them of bytes that
+    # are not UTF-8 (command-line arguments, files opened with errors="surrogateescape"): name those bytes.
+    raw = text[error.start:error.end].encode("utf-8", "surrogateescape") if _escaped(text, error) else None
+    what = (f"bytes that are not UTF-8 ({raw!r} at character {error.start})" if raw is not None
+            else f"characters with no UTF-8 form ({error.reason} at character {error.start})")
+    raise EdgeError(f"Text {text[:40]!r} holds {what}. Convert the text to UTF-8 first (e.g. a Latin-1 text with "
+                    "`iconv -f latin1 -t utf-8`), or decode it with its own encoding and pass a str.") from None
   return text
+
+
+def _escaped(text: str, error: UnicodeEncodeError) -> bool:
+  """Whether the characters `error` stopped at are Python's escapes of undecodable bytes (U+DC80-U+DCFF)."""
+  return all(0xDC80 <= ord(character) <= 0xDCFF for character in text[error.start:error.end])

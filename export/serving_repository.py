@@ -80,6 +80,19 @@ class ServingRepository:
   def __init__(self, root: str):
     self.root = root
 
+  @classmethod
+  def existing(cls, root: str) -> "ServingRepository":
+    """The repository at `root`, which an export has written.
+
+    Raises:
+      ExportError: `root` does not exist or is not a folder.
+    """
+    if not os.path.isdir(root):
+      problem = "is a file" if os.path.exists(root) else "does not exist"
+      raise ExportError(f"{root} {problem}: give the serving folder an export wrote (EXPORT_DIR/serving, with "
+                        "one folder per model and models.config).")
+    return cls(root)
+
   @property
   def config_path(self) -> str:
     return os.path.join(self.root, MODELS_CONFIG)

@@ -36,7 +36,7 @@ def main(argv):
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from export import serving_repository  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
-    repository = serving_repository.ServingRepository(_SERVING_DIR.value)
+    repository = serving_repository.ServingRepository.existing(_SERVING_DIR.value)
     if changes_model or _SERVING_BASE_PATH.value is not None:
       serving_repository.check_options(_KEEP.value, _SERVING_BASE_PATH.value)
       repository.update(_MODEL.value, set_labels=serving_repository.parse_labels(_LABEL.value),

@@ -105,9 +105,14 @@ def test_bytes_are_decoded_as_utf8():
     tokenizer.encode(b"\xff\xfe broken")
 
 
-def test_unencodable_text_is_an_error():
-  with pytest.raises(EdgeError, match="cannot be encoded as UTF-8"):
+def test_unencodable_text_is_an_error_that_says_how_to_convert_it():
+  with pytest.raises(EdgeError, match=r"characters with no UTF-8 form .* at character 5\)\. Convert the text to "
+                                      r"UTF-8 first .*iconv -f latin1 -t utf-8"):
     TextTokenizer(["", "[UNK]"], 2).encode("lone \ud800 surrogate")
+  # A command-line argument in Latin-1 reaches Python as escaped bytes: they are named as such.
+  latin1 = b"caf\xe9 noir".decode("utf-8", "surrogateescape")
+  with pytest.raises(EdgeError, match=r"bytes that are not UTF-8 \(b'\\xe9' at character 3\)"):
+    TextTokenizer(["", "[UNK]"], 2).encode(latin1)
 
 
 def test_encode_batch_of_nothing_has_the_sequence_length():

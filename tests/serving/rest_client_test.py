@@ -137,3 +137,24 @@ def test_the_rest_client_imports_no_tensorflow():
   result = subprocess.run([sys.executable, "-c", code], cwd=_REPO, capture_output=True, text=True, timeout=60,
                           check=True)
   assert result.stdout.strip() == "[]"
+
+
+def test_a_plain_web_server_is_named_as_not_tf_serving(tmp_path):
+  import http.server  # pylint: disable=g-import-not-at-top
+  import threading  # pylint: disable=g-import-not-at-top
+  # Python's own file server on a free port of this machine: its 404 page is HTML.
+  handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(tmp_path))
+  server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+  thread = threading.Thread(target=server.serve_forever, daemon=True)
+  thread.start()
+  try:
+    client = RestClient(f"http://127.0.0.1:{server.server_address[1]}", ModelTarget("digits_cnn"), retry=_FAST_RETRY)
+    with pytest.raises(ServingError) as error:
+      client.status()
+  finally:
+    server.shutdown()
+    server.server_close()
+  message = str(error.value)
+  assert "answered HTTP 404" in message and "an HTML page titled 'Error response'" in message
+  assert "not TF Serving's JSON: is --server the REST port of TF Serving" in message
+  assert "<" not in message  # no raw HTML

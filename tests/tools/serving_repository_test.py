@@ -39,3 +39,13 @@ def test_mistakes_exit_1_with_the_way_out(tmp_path):
   assert not os.path.exists(tmp_path / "models.config")
   result = _run(f"--serving_dir={tmp_path}", "--keep=1")
   assert result.returncode != 0 and "need --model=NAME" in result.stderr
+
+
+def test_a_serving_dir_that_is_missing_or_a_file_is_named_as_such(tmp_path):
+  (tmp_path / "a_file").write_text("kept")
+  for path, problem in ((tmp_path / "nowhere", "does not exist"), (tmp_path / "a_file", "is a file")):
+    for arguments in ((), ("--model=digits_cnn", "--label=stable=1")):
+      result = _run(f"--serving_dir={path}", *arguments)
+      assert result.returncode == 1 and "Traceback" not in result.stderr
+      assert f"error: {path} {problem}: give the serving folder an export wrote (EXPORT_DIR/serving" in result.stderr
+  assert sorted(os.listdir(tmp_path)) == ["a_file"]

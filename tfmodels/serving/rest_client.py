@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -122,7 +123,11 @@ class RestClient:
     try:
       message = json.loads(text)["error"]
     except (ValueError, KeyError, TypeError):
-      message = text.strip()[:300] or error.reason
+      # TF Serving answers every error with JSON {"error": ...}; anything else is another server on that port.
+      return ServingError(
+          f"{self.server} answered HTTP {error.code} ({error.reason}) with {_describe_body(text)}, not TF Serving's "
+          "JSON: is --server the REST port of TF Serving (8501 unless --rest_api_port says otherwise)?",
+          serving_error.SERVER, text.strip()[:300])
     if error.code == 404:
       return ServingError(
           f"TF Serving at {self.server} has no {self.target} ({message}). Check the name and the version or label: "
@@ -167,3 +172,14 @@ def _json_value(value: Any) -> Any:
   if isinstance(value, (list, tuple)):
     return [_json_value(item) for item in value]
   return value
+
+
+def _describe_body(text: str) -> str:
+  """A short description of a non-JSON answer: an HTML page by its title, other text by its first words."""
+  title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+  if title:
+    return f"an HTML page titled {' '.join(title.group(1).split())[:80]!r}"
+  words = " ".join(text.split())
+  if not words:
+    return "an empty body"
+  return f"text starting {words[:60]!r}" + ("..." if len(words) > 60 else "")

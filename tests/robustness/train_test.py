@@ -1,5 +1,6 @@
 """tools/train.py on bad input and faults: refused with the problem and the way out, nothing written or changed."""
 
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import time
 
 from PIL import Image
 import numpy as np
+import pytest
 
 from tests.robustness.conftest import TRAIN_FLAGS
 from tests.robustness.tool_runs import ROOT, assert_refused, run_tool, snapshot
@@ -111,3 +113,41 @@ def test_an_image_size_of_zero_is_named_not_blamed_on_the_images(tmp_path):
                           "--params=data.image_size=(0,0)"),
                  "data.image_size=(0, 0)", "two integers >= 1 (height, width)")
   assert snapshot(tmp_path) == before
+
+
+_FULL_DISK_SCRIPT = """
+mount -t tmpfs -o size=1200k tmpfs "$DISK" || exit 77
+"$PYTHON" tools/train.py "$@" > "$OUT/first.log" 2>&1; echo $? > "$OUT/first.rc"
+ls -a "$DISK/run" > "$OUT/listing.txt"
+mount -o remount,size=16m "$DISK"
+"$PYTHON" tools/train.py "$@" > "$OUT/second.log" 2>&1; echo $? > "$OUT/second.rc"
+cp "$DISK/run/history.json" "$DISK/run/evaluation.json" "$OUT/" 2>/dev/null
+exit 0
+"""
+
+
+def test_a_disk_that_fills_during_training_is_named_and_the_run_resumes_once_there_is_room(tmp_path):
+  # A real full disk: a 1.2 MB tmpfs mounted in a mount namespace of the child's own (root, as in CI), which room
+  # for the first epoch's files but not for the second's; then grown, and the same command started again.
+  disk, out = tmp_path / "disk", tmp_path / "out"
+  disk.mkdir()
+  out.mkdir()
+  env = dict(os.environ, DISK=str(disk), OUT=str(out), PYTHON=sys.executable)
+  arguments = ["--model=cnn", "--dataset=digits", "--epochs=3", "--strategy=default", f"--model_dir={disk / 'run'}"]
+  result = subprocess.run(["unshare", "-m", "sh", "-c", _FULL_DISK_SCRIPT, "full_disk", *arguments], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+  if result.returncode == 77 or (result.returncode and "unshare" in result.stderr):
+    pytest.skip(f"cannot mount a small file system here (needs root): {result.stderr.strip()[:200]}")
+  assert result.returncode == 0, result.stderr
+  first = (out / "first.log").read_text()
+  assert (out / "first.rc").read_text().strip() == "1" and "Traceback" not in first, first[-3000:]
+  assert "error: No space left on the disk for" in first and "Free some space, or train into another --model_dir" in \
+      first and "the run resumes after the last epoch whose checkpoint was written" in first
+  listing = (out / "listing.txt").read_text().split()
+  assert not [name for name in listing if ".tmp" in name], listing  # nothing half-written left behind
+  second = (out / "second.log").read_text()
+  assert (out / "second.rc").read_text().strip() == "0", second[-3000:]
+  assert "Resuming after epoch" in second
+  history = json.load(open(out / "history.json"))
+  assert [row["epoch"] for row in history] == [1, 2, 3]
+  assert json.load(open(out / "evaluation.json"))["num_examples"] == 359

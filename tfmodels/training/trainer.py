@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import errno
 import fcntl
 import io
 import math
@@ -171,6 +172,15 @@ class Trainer:
       self.log(f"Test accuracy {test_accuracy:.4f}, loss {test_loss:.4f}{extra} on {data.num_examples['test']} "
                f"examples -> {self.model_dir} (weights fingerprint {evaluation['weights_fingerprint']!r})")
       return evaluation
+    except (OSError, tf.errors.OpError) as error:
+      if not _is_disk_full(error):
+        raise
+      written = f" for {error.filename}" if getattr(error, "filename", None) else ""
+      detail = f"{error.strerror}; " if getattr(error, "strerror", None) else ""
+      raise TrainingError(
+          f"No space left on the disk{written} ({detail}model directory {self.model_dir}). Free some space, or "
+          "train into another --model_dir; started again with the same command, the run resumes after the last "
+          "epoch whose checkpoint was written.") from None
     finally:
       keras.mixed_precision.set_global_policy(previous_policy)  # the policy is process-wide: leave it as found
       if not self.is_chief:
@@ -390,9 +400,7 @@ class Trainer:
 
   def _finish(self, model: keras.Model, evaluation: dict, history: list[dict]) -> None:
     model_path = os.path.join(self.write_dir, MODEL_FILE)
-    temporary = os.path.join(self.write_dir, "model.tmp.keras")
-    model.save(temporary)
-    os.replace(temporary, model_path)
+    _write_atomically(model.save, model_path, os.path.join(self.write_dir, "model.tmp.keras"), _weight_bytes(model))
     write_json(os.path.join(self.write_dir, EVALUATION_FILE), evaluation)
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=[field.name for field in dataclasses.fields(EpochResult)])
@@ -516,6 +524,56 @@ def _lock_model_dir(model_dir: str):
 
 
 def _save_weights_atomically(model: keras.Model, path: str) -> None:
-  temporary = path.replace(".weights.h5", ".tmp.weights.h5")
-  model.save_weights(temporary)
+  _write_atomically(model.save_weights, path, path.replace(".weights.h5", ".tmp.weights.h5"), _weight_bytes(model))
+
+
+def _weight_bytes(model: keras.Model) -> int:
+  return sum(int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize for variable in model.weights)
+
+
+# Room kept on the disk beyond a file's expected size (HDF5 and zip headers, the config inside model.keras).
+_WRITE_MARGIN_BYTES = 256 << 10
+
+
+def _write_atomically(save: Callable[[str], None], path: str, temporary: str, expected_bytes: int) -> None:
+  """`save(temporary)`, then renamed to `path`; a failed save leaves `path` as it was and no temporary file.
+
+  A disk without room for `expected_bytes` is refused before anything is written: h5py, writing onto a full disk,
+  reports errors while its files are collected and can crash the process when it exits.
+  """
+  directory = os.path.dirname(os.path.abspath(path))
+  free = shutil.disk_usage(directory).free
+  if free < expected_bytes + _WRITE_MARGIN_BYTES:
+    raise OSError(errno.ENOSPC, f"{free:,} bytes free, about {expected_bytes + _WRITE_MARGIN_BYTES:,} needed", path)
+  failure = None
+  with _quiet_file_closing():
+    try:
+      save(temporary)
+    except OSError as error:
+      # A new error without the traceback, whose frames hold the half-written file objects: they are collected
+      # when this block ends.
+      failure = OSError(error.errno, error.strerror or str(error), temporary)
+  if failure is not None:
+    with contextlib.suppress(OSError):
+      os.remove(temporary)
+    raise failure
   os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _quiet_file_closing():
+  """h5py reports a file it fails to close (a full disk) as an 'Exception ignored' traceback when the file object is
+  collected; the write error itself is raised and reported, so those reports are dropped while saving."""
+  hook = sys.unraisablehook
+  sys.unraisablehook = lambda unraisable: None
+  try:
+    yield
+  finally:
+    import gc  # pylint: disable=g-import-not-at-top
+    gc.collect()  # collects the failed file objects now, while their reports are dropped
+    sys.unraisablehook = hook
+
+
+def _is_disk_full(error: BaseException) -> bool:
+  """Whether `error` (Python's, h5py's or TensorFlow's) says a write found no space left on its device."""
+  return getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in str(error)

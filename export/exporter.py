@@ -27,6 +27,7 @@ artifact's per-example errors for the histogram. The figures are those of one pa
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import dataclasses
 import functools
 import os
@@ -56,7 +57,7 @@ from export.verification_gates import VerificationGates
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.models.lstm_classifier import LstmClassifier
-from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir, is_disk_full
 
 # The figures of every artifact in the report.
 _FIGURES = ("size_bytes", "num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
@@ -168,16 +169,26 @@ class Exporter:
     errors: dict[str, np.ndarray] = {}
     work_dir = work_directories.make(self.export_dir, ".tmp-export-")
     stopped: list[str] = []
+    writing = "the SavedModel"
     try:
       stage = time.perf_counter()
       report["artifacts"] += self._export_saved_model(model, test_set, reference_logits, errors, work_dir)
       report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
+      writing = "the TFLite files"
       calibration = self._calibration_inputs()
       report["artifacts"] += self._export_tflite(model, calibration, test_set, reference_logits, errors, work_dir,
                                                  report["seconds"])
     except BaseException as error:
       # The report of an export that broke off says so, and passes nothing.
       stopped = [f"export stopped: {type(error).__name__}: {_first_line(error)}"]
+      if is_disk_full(error):
+        stopped = [f"export stopped: no space left on the disk holding {self.export_dir} while writing {writing}"]
+        published = [a for a in report["artifacts"] if a["format"] == "saved_model" and a["passed"]]
+        done = (f"SavedModel version {self.version} was published before (complete and verified); no TFLite file "
+                "was written" if published else "Nothing was published")
+        raise ExportError(
+            f"No space left on the disk holding {self.export_dir} while writing {writing}. {done}. Free some space, "
+            "or export into another --export_dir, then export again.") from None
       raise
     finally:
       shutil.rmtree(work_dir, ignore_errors=True)
@@ -189,7 +200,12 @@ class Exporter:
       report["passed"] = bool(report["artifacts"]) and not report["failures"]
       report["seconds"]["total"] = round(time.perf_counter() - start, 2)
       report["files"] = export_report.report_files(self.export_dir, artifact.kind)
-      export_report.write_report(report, self.export_dir, errors)
+      try:
+        export_report.write_report(report, self.export_dir, errors)
+      except OSError as error:
+        if not is_disk_full(error):
+          raise
+        self.log(f"The report could not be written either: no space left on the disk holding {self.export_dir}.")
     self.log(f"{'Passed' if report['passed'] else 'FAILED'}: {len(report['artifacts'])} artifacts in "
              f"{report['seconds']['total']:.1f} s -> {os.path.join(self.export_dir, export_report.REPORT_MD)}")
     return report
@@ -248,6 +264,8 @@ class Exporter:
       results = self._write_saved_model(model, staged, test_set, reference_logits, errors)
     except Exception as error:  # pylint: disable=broad-except  (reported; the other artifacts go on)
       shutil.rmtree(staged, ignore_errors=True)
+      if is_disk_full(error):  # no artifact can be written: the export stops
+        raise
       return [_failed({"format": "saved_model", "mode": "float32", "signature": name, "path": None},
                       f"export failed: {type(error).__name__}: {_first_line(error)}")
               for name in self._signature_names()]
@@ -333,6 +351,8 @@ class Exporter:
       write_conversion_saved_model(*self._conversion_function(model), conversion_model)
       np.save(representative, calibration)
     except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
+      if is_disk_full(error):  # no artifact can be written: the export stops
+        raise
       self._remove_tflite_files()
       return [_failed({"format": "tflite", "mode": mode.name, "path": None},
                       f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}")
@@ -348,6 +368,8 @@ class Exporter:
     for conversion in conversions:
       self.log(f"tflite {conversion.mode}: {'converted' if conversion.succeeded else conversion.failure()} "
                f"({conversion.seconds:.1f} s)")
+      if not conversion.succeeded and "No space left on device" in conversion.stderr_tail:
+        raise OSError(errno.ENOSPC, "No space left on device", work_dir)
     stage = time.perf_counter()
     float32 = next((c for c in conversions if c.mode == "float32" and c.succeeded), None)
     # The int8 size gate compares with the float32 file, or with the float32 weights when there is none.
@@ -359,6 +381,8 @@ class Exporter:
       try:
         results.append(self._finish_tflite(mode, conversion, size_reference, test_set, reference_logits, errors))
       except Exception as error:  # pylint: disable=broad-except  (reported; the other modes go on)
+        if is_disk_full(error):  # no artifact can be written: the export stops
+          raise
         results.append(_failed({"format": "tflite", "mode": mode.name, "path": None},
                                f"verification failed: {type(error).__name__}: {_first_line(error)}"))
     seconds["tflite_verification"] = round(time.perf_counter() - stage, 2)

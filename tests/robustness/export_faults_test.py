@@ -10,6 +10,7 @@ import uuid
 
 from export.work_directories import start_time
 from tests.robustness.tool_runs import ROOT, run_tool
+from tests.testing.small_file_system import run_on_small_file_system
 
 _QUICK = ("--modes=float32", "--max_examples=50")
 
@@ -92,3 +93,26 @@ def test_the_tflite_files_of_a_model_are_those_of_its_latest_export(trained_digi
   assert again.returncode == 0, again.stderr[-3000:]
   assert sorted(os.listdir(tflite)) == ["digits_cnn_float32.json", "digits_cnn_float32.tflite",
                                         "other_cnn_float16.tflite"]
+
+
+_EXPORT_SCRIPT = """
+"$PYTHON" tools/export.py "$@" > "$OUT/export.log" 2>&1; echo $? > "$OUT/export.rc"
+find "$DISK" > "$OUT/listing.txt"
+cp "$DISK/out/report.json" "$OUT/" 2>/dev/null
+exit 0
+"""
+
+
+def test_a_disk_that_fills_during_export_is_named_and_nothing_half_written_is_left(trained_digits, tmp_path):
+  # A real full disk of 200 kB (tests/testing/small_file_system.py): the SavedModel does not fit.
+  disk, out = tmp_path / "disk", tmp_path / "out"
+  result = run_on_small_file_system(_EXPORT_SCRIPT, "200k", disk, out, f"--model_dir={trained_digits}",
+                                    f"--export_dir={disk / 'out'}", *_QUICK)
+  assert result.returncode == 0, result.stderr
+  log = (out / "export.log").read_text()
+  assert (out / "export.rc").read_text().strip() == "1" and "Traceback" not in log, log[-3000:]
+  assert "error: No space left on the disk holding" in log and "while writing the SavedModel. Nothing was " \
+      "published. Free some space, or export into another --export_dir" in log, log[-3000:]
+  listing = (out / "listing.txt").read_text().split()
+  assert not [path for path in listing if "/.tmp" in path or path.endswith(".tflite")], listing
+  assert not [path for path in listing if path.rstrip("/").endswith("/1")], listing  # no version published

@@ -14,6 +14,7 @@ import pytest
 
 from tests.robustness.conftest import TRAIN_FLAGS
 from tests.robustness.tool_runs import ROOT, assert_refused, run_tool, snapshot
+from tests.testing.small_file_system import run_on_small_file_system
 
 _ONE_EPOCH = ("--model=cnn", "--dataset=digits", "--epochs=1", "--strategy=default")
 
@@ -116,7 +117,6 @@ def test_an_image_size_of_zero_is_named_not_blamed_on_the_images(tmp_path):
 
 
 _FULL_DISK_SCRIPT = """
-mount -t tmpfs -o size=1200k tmpfs "$DISK" || exit 77
 "$PYTHON" tools/train.py "$@" > "$OUT/first.log" 2>&1; echo $? > "$OUT/first.rc"
 ls -a "$DISK/run" > "$OUT/listing.txt"
 mount -o remount,size=16m "$DISK"
@@ -127,17 +127,11 @@ exit 0
 
 
 def test_a_disk_that_fills_during_training_is_named_and_the_run_resumes_once_there_is_room(tmp_path):
-  # A real full disk: a 1.2 MB tmpfs mounted in a mount namespace of the child's own (root, as in CI), which room
-  # for the first epoch's files but not for the second's; then grown, and the same command started again.
+  # A real full disk of 1.2 MB (tests/testing/small_file_system.py), room for the first epoch's files but not for
+  # the second's; then grown, and the same command started again.
   disk, out = tmp_path / "disk", tmp_path / "out"
-  disk.mkdir()
-  out.mkdir()
-  env = dict(os.environ, DISK=str(disk), OUT=str(out), PYTHON=sys.executable)
   arguments = ["--model=cnn", "--dataset=digits", "--epochs=3", "--strategy=default", f"--model_dir={disk / 'run'}"]
-  result = subprocess.run(["unshare", "-m", "sh", "-c", _FULL_DISK_SCRIPT, "full_disk", *arguments], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=600, check=False)
-  if result.returncode == 77 or (result.returncode and "unshare" in result.stderr):
-    pytest.skip(f"cannot mount a small file system here (needs root): {result.stderr.strip()[:200]}")
+  result = run_on_small_file_system(_FULL_DISK_SCRIPT, "1200k", disk, out, *arguments)
   assert result.returncode == 0, result.stderr
   first = (out / "first.log").read_text()
   assert (out / "first.rc").read_text().strip() == "1" and "Traceback" not in first, first[-3000:]

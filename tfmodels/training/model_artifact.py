@@ -14,6 +14,7 @@ Layout of `model_dir`:
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import tempfile
@@ -191,6 +192,11 @@ def _check_model_file(path: str) -> None:
   if damaged or missing:
     raise ArtifactError(f"{path} is damaged ({f'{damaged} fails its checksum' if damaged else 'no ' + min(missing)}). "
                         f"{_DAMAGED}")
+
+
+def is_disk_full(error: BaseException) -> bool:
+  """Whether `error` (Python's, h5py's or TensorFlow's) says a write found no space left on its device."""
+  return getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in str(error)
 
 
 def write_json(path: str, value: Any) -> None:

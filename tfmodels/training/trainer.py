@@ -39,7 +39,8 @@ from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
-                                              check_writable_dir, read_json, write_json, write_text)
+                                              check_writable_dir, is_disk_full, read_json, write_json,
+                                              write_text)
 from tfmodels.training.task_data import TaskData
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
@@ -173,7 +174,7 @@ class Trainer:
                f"examples -> {self.model_dir} (weights fingerprint {evaluation['weights_fingerprint']!r})")
       return evaluation
     except (OSError, tf.errors.OpError) as error:
-      if not _is_disk_full(error):
+      if not is_disk_full(error):
         raise
       written = f" for {error.filename}" if getattr(error, "filename", None) else ""
       detail = f"{error.strerror}; " if getattr(error, "strerror", None) else ""
@@ -573,7 +574,3 @@ def _quiet_file_closing():
     gc.collect()  # collects the failed file objects now, while their reports are dropped
     sys.unraisablehook = hook
 
-
-def _is_disk_full(error: BaseException) -> bool:
-  """Whether `error` (Python's, h5py's or TensorFlow's) says a write found no space left on its device."""
-  return getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in str(error)

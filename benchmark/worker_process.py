@@ -18,10 +18,9 @@ _LOG_TAIL = 3000
 
 
 def subprocess_environment(threads: int | None = None) -> dict[str, str]:
-  """The environment of every process the benchmark starts: the repository importable, TensorFlow's C++ logging
-  quiet, and the OpenMP pools bounded when `threads` is given."""
+  """The environment of every process the benchmark starts: TensorFlow's C++ logging quiet, and the OpenMP pools
+  bounded when `threads` is given (the project is installed, so every process imports it)."""
   environment = dict(os.environ)
-  environment["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, environment.get("PYTHONPATH", "")]))
   environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   if threads is not None:
     environment.update(thread_environment(threads))

@@ -90,8 +90,7 @@ def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative
   command = [sys.executable, "-m", "export.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
              f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}",
              f"--parent_pid={os.getpid()}"]
-  environment = dict(os.environ)
-  environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_REPO_ROOT, environment.get("PYTHONPATH")]))
+  environment = dict(os.environ)  # the project is installed (pyproject.toml), so `-m export...` finds it anywhere
   environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   start = time.perf_counter()
   try:

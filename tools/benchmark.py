@@ -9,10 +9,9 @@ BENCHMARKS.md (between its benchmark markers; the rest of the file stays). The P
 instead of quick ones: --model_dirs=cnn=runs/fmnist_cnn,lstm=runs/rt_lstm.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

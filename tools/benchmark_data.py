@@ -6,14 +6,13 @@ r"""Measures the streaming data layer: peak memory of a CNN epoch on N vs 8N ima
 Writes benchmarks/data_results.json and the data section of BENCHMARKS.md (between its data-benchmark markers).
 """
 
-import os
 import pathlib
 import shutil
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -6,14 +6,13 @@ r"""Checks the default recipe on held-out real data written out as a user's own,
 Writes benchmarks/recipe_results.json and the recipe section of BENCHMARKS.md (between its recipe-benchmark markers).
 """
 
-import os
 import pathlib
 import shutil
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -15,10 +15,9 @@ Serving repository: keep only the 3 newest versions (and labelled ones), pin the
   --keep=3 --label=stable=2        (tools/serving_repository.py moves labels without exporting)
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

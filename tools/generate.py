@@ -8,10 +8,9 @@ On the edge runtime (LiteRT, no TensorFlow): --tflite=OUT/tflite/novels_transfor
 """
 
 import json
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

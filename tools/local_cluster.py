@@ -5,10 +5,9 @@ their output with a worker prefix. Ctrl-C or the first failing worker stops them
       --model_dir=runs/digits_mw --strategy=multi_worker_mirrored --batch_size=64
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

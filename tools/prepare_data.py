@@ -13,10 +13,9 @@ blocks for the window length `--sequence_length` (the language models' default u
 """
 
 import dataclasses
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags

@@ -15,10 +15,8 @@ the server is UNAVAILABLE (--retries; --timeout is per request). The REST client
 """
 
 import json
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -11,10 +11,7 @@ Each change rewrites OUT/serving/models.config, which the server reads again eve
 --model_config_file_poll_wait_seconds.
 """
 
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -11,10 +11,7 @@ TFDS:   --dataset=tfds:NAME[/CONFIG][:VERSION], read from --data_dir (DIR/NAME/C
 Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
 """
 
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

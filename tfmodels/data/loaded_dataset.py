@@ -168,5 +168,5 @@ def is_image_feature(feature: tfds.features.FeatureConnector) -> bool:
   """Whether a feature holds images: a TFDS `Image`, or `(H, W, C)` uint8 pixels stored raw (`UserImageFolder`)."""
   if isinstance(feature, tfds.features.Image):
     return True
-  return (isinstance(feature, tfds.features.Tensor) and feature.dtype == np.uint8 and len(feature.shape) == 3
+  return (isinstance(feature, tfds.features.Tensor) and feature.np_dtype == np.uint8 and len(feature.shape) == 3
           and all(feature.shape))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 
 import keras
@@ -149,8 +148,8 @@ def publish(staged: str, model_root: str, version: int, overwrite: bool) -> str:
   if not os.path.exists(target):
     os.rename(staged, target)
     return target
-  retired = tempfile.mkdtemp(prefix=f".old-{version}-", dir=model_root)
-  os.rename(target, os.path.join(retired, "saved_model"))
+  retired = work_directories.make(model_root, f".old-{version}-")
+  os.rename(target, os.path.join(retired, work_directories.RETIRED_CONTENT))
   os.rename(staged, target)
   shutil.rmtree(retired, ignore_errors=True)
   return target

@@ -19,13 +19,13 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
 from export import saved_model_export
+from export import work_directories
 from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from tfmodels.training.model_artifact import write_text
@@ -194,8 +194,9 @@ class ServingRepository:
     spared = set(versions[-keep:]) | set(protect)
     removed = [version for version in versions if version not in spared]
     for version in removed:
-      retired = tempfile.mkdtemp(prefix=f".pruned-{version}-", dir=self.model_root(name))
-      os.rename(os.path.join(self.model_root(name), str(version)), os.path.join(retired, "saved_model"))
+      retired = work_directories.make(self.model_root(name), f".pruned-{version}-")
+      os.rename(os.path.join(self.model_root(name), str(version)),
+                os.path.join(retired, work_directories.RETIRED_CONTENT))
       shutil.rmtree(retired, ignore_errors=True)
     return removed
 

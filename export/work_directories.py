@@ -2,9 +2,11 @@
 the ones a killed export left behind.
 
 An export writes into `.tmp-export-*` under the export directory (conversion inputs, `.tflite` files before they are
-verified) and stages each serving version in `.tmp-<version>-*` beside the version directories. After a SIGKILL no
-code of the export runs again, so the next export removes them, and only those whose owner is gone: a concurrent
-export keeps its own.
+verified) and stages each serving version in `.tmp-<version>-*` beside the version directories. A version it
+replaces (`--overwrite`) is first moved into `.old-<version>-*`, and a version it prunes into `.pruned-<version>-*`,
+out of the server's sight, before they are deleted. After a SIGKILL no code of the export runs again, so the next
+export removes them, and only those whose owner is gone: a concurrent export keeps its own. A replaced version whose
+replacement never took its place (killed between the two renames) is put back rather than removed.
 
 The owner is in the name, `<prefix><pid>-<start>-<random>`, `<start>` being the process's start time in clock ticks
 since boot (field 22 of /proc/<pid>/stat): a pid reused by another process has another start time. The name and not
@@ -19,8 +21,11 @@ import re
 import shutil
 import uuid
 
-# `.tmp-export-<owner>` and `.tmp-<version>-<owner>`; directories named without an owner are left alone.
-_OWNED = re.compile(r"\.tmp-(?:export|\d+)-(\d+)-(\d+)-[0-9a-f]{12}")
+# `.tmp-export-<owner>`, `.tmp-<version>-<owner>`, `.old-<version>-<owner>` and `.pruned-<version>-<owner>`;
+# directories named without an owner are left alone.
+_OWNED = re.compile(r"\.(?:tmp-export|tmp-(\d+)|old-(\d+)|pruned-(\d+))-(\d+)-(\d+)-[0-9a-f]{12}")
+# What a retired directory holds: the version directory it took out of the server's sight.
+RETIRED_CONTENT = "saved_model"
 
 
 def make(parent: str, prefix: str) -> str:
@@ -41,9 +46,15 @@ def remove_abandoned(parent: str) -> list[str]:
   removed = []
   for name in sorted(os.listdir(parent)):
     owner = _OWNED.fullmatch(name)
-    if owner and start_time(int(owner.group(1))) != int(owner.group(2)):
-      shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-      removed.append(os.path.join(parent, name))
+    if not owner or start_time(int(owner.group(4))) == int(owner.group(5)):
+      continue
+    path = os.path.join(parent, name)
+    replaced, version = owner.group(2), os.path.join(parent, owner.group(2) or "")
+    content = os.path.join(path, RETIRED_CONTENT)
+    if replaced and not os.path.exists(version) and os.path.isdir(content):
+      os.rename(content, version)  # the replacement never arrived: the version it replaced is served again
+    shutil.rmtree(path, ignore_errors=True)
+    removed.append(path)
   return removed
 
 

@@ -35,3 +35,22 @@ def test_only_directories_of_ended_owners_are_removed(tmp_path):
 
 def test_the_start_time_of_a_process_that_does_not_exist():
   assert work_directories.start_time(2 ** 22 + 1) is None
+
+
+def test_a_replaced_version_whose_replacement_never_arrived_is_put_back(tmp_path):
+  ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                             check=True).stdout)
+  start = work_directories.start_time(os.getpid())
+  owner = f"{ended}-{start}-{'d' * 12}"
+  # Killed between the renames of --overwrite: version 3 moved aside, the new 3 still staged.
+  (tmp_path / f".old-3-{owner}" / work_directories.RETIRED_CONTENT).mkdir(parents=True)
+  (tmp_path / f".old-3-{owner}" / work_directories.RETIRED_CONTENT / "saved_model.pb").write_text("version 3")
+  (tmp_path / f".tmp-3-{owner}").mkdir()
+  # Replaced and the replacement in place (killed before the old copy was deleted); a version being pruned.
+  (tmp_path / "4").mkdir()
+  (tmp_path / f".old-4-{owner}" / work_directories.RETIRED_CONTENT).mkdir(parents=True)
+  (tmp_path / f".pruned-1-{owner}" / work_directories.RETIRED_CONTENT).mkdir(parents=True)
+  removed = work_directories.remove_abandoned(str(tmp_path))
+  assert len(removed) == 4
+  assert sorted(os.listdir(tmp_path)) == ["3", "4"]
+  assert (tmp_path / "3" / "saved_model.pb").read_text() == "version 3"

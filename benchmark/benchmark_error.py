@@ -1,8 +1,7 @@
 """The error of the benchmark tool."""
 
-from tfmodels import cli
+from tfmodels.user_error import UserError
 
 
-@cli.register_user_error
-class BenchmarkError(RuntimeError):
+class BenchmarkError(UserError, RuntimeError):
   """A benchmark cannot run or a measurement failed; the message names the cause (and the worker's log)."""

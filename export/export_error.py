@@ -1,8 +1,7 @@
 """The single error type of the export stage."""
 
-from tfmodels import cli
+from tfmodels.user_error import UserError
 
 
-@cli.register_user_error
-class ExportError(ValueError):
+class ExportError(UserError, ValueError):
   """An export cannot start or cannot be published; the message names the problem and the fix."""

@@ -5,28 +5,21 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from tfmodels.config import ConfigError
-
-# Errors whose message already names the problem and the way out; anything else is a bug and keeps its traceback.
-USER_ERRORS: list[type[Exception]] = [ConfigError]
-
-
-def register_user_error(error_class: type[Exception]) -> type[Exception]:
-  """Marks an error class as one a tool reports as a message (usable as a class decorator)."""
-  USER_ERRORS.append(error_class)
-  return error_class
+from tfmodels.user_error import UserError
 
 
 @contextlib.contextmanager
 def user_errors_exit():
   """Prints a user error as `error: <message>` on stderr and exits 1, without a traceback.
 
-  Also quiets TensorFlow's and absl's INFO logging, which would bury the tool's own progress lines.
+  Also quiets absl's INFO logging (TensorFlow's included), which would bury the tool's own progress lines, unless
+  the command line sets `--verbosity`.
   """
-  from absl import logging  # pylint: disable=g-import-not-at-top
-  logging.set_verbosity(logging.WARNING)
+  from absl import flags, logging  # pylint: disable=g-import-not-at-top
+  if not flags.FLAGS["verbosity"].present:
+    logging.set_verbosity(logging.WARNING)
   try:
     yield
-  except tuple(USER_ERRORS) as error:
+  except UserError as error:  # its message names the problem and the way out; anything else is a bug
     print(f"error: {error}", file=sys.stderr)
     sys.exit(1)

@@ -13,6 +13,8 @@ import math
 import typing
 from typing import Any
 
+from tfmodels.user_error import UserError
+
 MODEL_NAMES = ("cnn", "lstm", "transformer", "transformer_lm", "lstm_lm")
 # Models that predict the next token of a text rather than a class.
 LANGUAGE_MODEL_NAMES = ("transformer_lm", "lstm_lm")
@@ -20,7 +22,7 @@ STRATEGY_NAMES = ("auto", "default", "one_device", "mirrored", "multi_worker_mir
 MIXED_PRECISION_NAMES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
   """A configuration value is invalid; the message names the field and the fix."""
 
 

@@ -32,24 +32,17 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   if (_MODEL_DIR.value is None) == (_TFLITE.value is None):
     raise app.UsageError("Give either --model_dir (Keras) or --tflite (edge runtime).")
-  from edge import EdgeError  # pylint: disable=g-import-not-at-top
-  try:
+  from tfmodels import cli  # pylint: disable=g-import-not-at-top  (imports nothing of TensorFlow)
+  with cli.user_errors_exit():
     if _TFLITE.value:
       from edge.edge_language_model import EdgeLanguageModel  # pylint: disable=g-import-not-at-top
       generator = EdgeLanguageModel(_TFLITE.value, _METADATA.value, num_threads=_NUM_THREADS.value).generator()
-      generation = generator.generate(_PROMPT.value, _MAX_TOKENS.value, _TEMPERATURE.value, _TOP_K.value,
-                                      _TOP_P.value, _SEED.value)
     else:
-      from tfmodels import cli  # pylint: disable=g-import-not-at-top
       from tfmodels.generation import KerasNextToken  # pylint: disable=g-import-not-at-top
       from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
-      with cli.user_errors_exit():
-        generator = KerasNextToken.generator(ModelArtifact.load(_MODEL_DIR.value))
-        generation = generator.generate(_PROMPT.value, _MAX_TOKENS.value, _TEMPERATURE.value, _TOP_K.value,
-                                        _TOP_P.value, _SEED.value)
-  except EdgeError as error:
-    print(f"error: {error}", file=sys.stderr)
-    return 1
+      generator = KerasNextToken.generator(ModelArtifact.load(_MODEL_DIR.value))
+    generation = generator.generate(_PROMPT.value, _MAX_TOKENS.value, _TEMPERATURE.value, _TOP_K.value,
+                                    _TOP_P.value, _SEED.value)
   if generation.unknown_characters:
     print(f"warning: {generation.unknown_characters} prompt character(s) are not in the vocabulary and were read as "
           "unknown.", file=sys.stderr)

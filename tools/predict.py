@@ -8,7 +8,6 @@ NAME_MODE.json beside NAME_MODE.tflite). Needs only requirements-edge.txt.
 """
 
 import json
-import sys
 
 import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
 
@@ -26,16 +25,14 @@ def main(argv):
   images, texts = argv[1:], _TEXT.value
   if bool(images) == bool(texts):
     raise app.UsageError("Give image paths as arguments or texts with --text (one kind, at least one input).")
-  from edge import EdgeClassifier, EdgeError  # pylint: disable=g-import-not-at-top
-  try:
+  from edge import EdgeClassifier  # pylint: disable=g-import-not-at-top
+  from tfmodels import cli  # pylint: disable=g-import-not-at-top  (imports nothing of TensorFlow)
+  with cli.user_errors_exit():
     classifier = EdgeClassifier(_MODEL.value, _METADATA.value, num_threads=_NUM_THREADS.value)
     if images:
       predictions = classifier.classify_images(images, top_k=_TOP_K.value)
     else:
       predictions = classifier.classify_texts(texts, top_k=_TOP_K.value)
-  except EdgeError as error:
-    print(f"error: {error}", file=sys.stderr)
-    return 1
   inputs = images or texts
   if _JSON.value:
     print(json.dumps([{"input": item, "predictions": [{"label": label, "probability": probability}

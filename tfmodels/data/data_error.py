@@ -1,8 +1,7 @@
 """The single error type of the data layer."""
 
-from tfmodels import cli
+from tfmodels.user_error import UserError
 
 
-@cli.register_user_error
-class DataError(ValueError):
+class DataError(UserError, ValueError):
   """Input data is missing, malformed or unreachable; the message names the problem and the fix."""

@@ -1,6 +1,6 @@
 """The single error type of the TF Serving clients."""
 
-from tfmodels import cli
+from tfmodels.user_error import UserError
 
 # What went wrong, as `ServingError.kind`.
 CONNECTION = "connection"    # nothing answers at the address
@@ -13,8 +13,7 @@ INVALID = "invalid"          # the request cannot be made as given (caught befor
 RETRYABLE = (CONNECTION, UNAVAILABLE)
 
 
-@cli.register_user_error
-class ServingError(RuntimeError):
+class ServingError(UserError, RuntimeError):
   """A request to TF Serving failed; the message names the problem and the way out.
 
   Args:

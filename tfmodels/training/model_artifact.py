@@ -26,11 +26,11 @@ import tensorflow as tf
 
 from edge.char_vocabulary import VOCABULARY_FILE as CHAR_VOCABULARY_FILE
 from edge.char_vocabulary import CharVocabulary
-from tfmodels import cli
 from tfmodels import data as data_lib
 from tfmodels.config import DataConfig, ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
                                                        token_ids)
+from tfmodels.user_error import UserError
 
 CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
@@ -43,8 +43,7 @@ _DAMAGED = ("Copy the model directory again from where it came from, or train ag
             "(python tools/train.py --model_dir=...).")
 
 
-@cli.register_user_error
-class ArtifactError(ValueError):
+class ArtifactError(UserError, ValueError):
   """A model directory is missing, incomplete or belongs to another run."""
 
 

@@ -29,7 +29,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels import cli
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
 from tfmodels.training import distribution
@@ -42,6 +41,7 @@ from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUAT
                                               check_writable_dir, is_disk_full, read_json, write_json,
                                               write_text)
 from tfmodels.training.task_data import TaskData
+from tfmodels.user_error import UserError
 
 BEST_WEIGHTS_FILE = "best.weights.h5"
 # The most the training shuffle buffer may hold (besides its `data.shuffle_buffer` examples).
@@ -52,8 +52,7 @@ HISTORY_FILE = "history.json"
 LOCK_FILE = ".train.lock"
 
 
-@cli.register_user_error
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
   """Training cannot go on; the message names the cause and the way out."""
 
 

@@ -13,6 +13,7 @@ import statistics
 import tempfile
 
 from benchmark.goal import GOALS
+from edge import model_metadata
 
 BEGIN_MARKER = "<!-- benchmark:begin -->"
 END_MARKER = "<!-- benchmark:end -->"
@@ -261,7 +262,7 @@ def _latency_chart(pyplot, details: dict):
 
 def _size_chart(pyplot, details: dict):
   models = details["models"]
-  modes = ("float32", "float16", "dynamic_int8", "full_int8")
+  modes = model_metadata.MODES
   figure, axis = pyplot.subplots(figsize=(8, 3.6))
   width = 0.8 / len(models)
   for offset, (architecture, model) in enumerate(models.items()):

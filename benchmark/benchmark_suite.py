@@ -32,6 +32,7 @@ from benchmark.goal import GOAL_KEYS
 from benchmark.machine import describe_machine
 from benchmark.sample_summary import SampleSummary
 from benchmark.worker_process import REPO_ROOT, WorkerProcess, subprocess_environment
+from edge import model_metadata
 
 PROJECT_TRAINING = "benchmark.project_training:ProjectTraining"
 KERAS_FIT_TRAINING = "benchmark.keras_fit_training:KerasFitTraining"
@@ -39,7 +40,7 @@ TORCH_TRAINING = "benchmark.torch_training:TorchTraining"
 INFERENCE_RUNTIMES = "benchmark.inference_runtimes:InferenceRuntimes"
 TASK_GROUP = "benchmark.task_group:TaskGroup"
 TORCH_REQUIREMENT = "torch==2.13.0"
-MODES = ("float32", "float16", "dynamic_int8", "full_int8")
+MODES = model_metadata.MODES
 _DATASETS = {"cnn": CNN_DATASET, "lstm": TEXT_DATASET, "transformer": TEXT_DATASET}
 _THROUGHPUT_BATCH = 32
 # Paths in the models' details, shown relative to the work directory (WORK/...) or the repository in the results.

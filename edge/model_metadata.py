@@ -51,7 +51,11 @@ from edge.text_tokenizer import OOV_TOKEN, PADDING_TOKEN, SPLIT_NAMES, STANDARDI
 
 FORMAT_VERSION = 1
 TASKS = ("image_classification", "text_classification", "language_model")
+# The TFLite modes, in their order everywhere: the one list (export/tflite_modes.py maps each to its converter
+# settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
 MODES = ("float32", "float16", "dynamic_int8", "full_int8")
+# The modes whose files hold int8 weights: they share the int8 gates.
+INT8_MODES = ("dynamic_int8", "full_int8")
 TENSOR_DTYPES = ("uint8", "int8", "int32", "float32")
 # Quantized integer tensors and the range of their stored values.
 _QUANTIZED_RANGES = {"int8": (-128, 127), "uint8": (0, 255)}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
+from edge import model_metadata
 from export.export_error import ExportError
 
 
@@ -80,7 +81,8 @@ MODES: dict[str, TfliteMode] = {mode.name: mode for mode in (
     TfliteMode("full_int8", "int8 weights and activations, calibrated on training data", optimize=True,
                integer_only=True),
 )}
-MODE_NAMES = tuple(MODES)
+MODE_NAMES = model_metadata.MODES
+assert tuple(MODES) == MODE_NAMES, "edge/model_metadata.py MODES is the one list of modes, in this order"
 
 
 def parse_modes(names: str | Iterable[str]) -> tuple[TfliteMode, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from edge.model_metadata import INT8_MODES, MODES
+
 # Default gates that depend on the kind of model: image (cnn), text (classifiers) or corpus (language models).
 # A language model's int8 files are held to their perplexity instead: the top-1 next character flips between
 # near-equal candidates without changing the distribution (measured: 0.83 agreement at +3 % perplexity for a full-int8
@@ -82,6 +84,8 @@ class VerificationGates:
       at_most("max_abs_logit_error", figures["max_abs_logit_error"], self.float32_max_logit_error)
     elif mode == "float16":
       at_least("top1_agreement", figures["top1_agreement"], self.float16_min_agreement)
+    elif mode not in INT8_MODES:
+      raise ValueError(f"No gates for mode '{mode}': the modes are {', '.join(MODES)}.")
     else:
       at_least("top1_agreement", figures["top1_agreement"], self.int8_min_agreement)
       if "perplexity_ratio" in figures:

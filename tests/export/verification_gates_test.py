@@ -63,3 +63,10 @@ def test_language_models_are_held_to_perplexity_and_their_own_size_ratio():
   failures = gates.check("dynamic_int8", {**figures, "perplexity_ratio": 1.06}, float32_size=1000)
   assert failures == ["perplexity_ratio 1.06 > 1.05 (gate for dynamic_int8)"]
   assert VerificationGates().for_kind("image").int8_max_size_ratio == 0.30
+
+
+def test_a_mode_without_gates_is_refused():
+  figures = {"num_examples": 10, "top1_agreement": 1.0, "max_abs_logit_error": 0.0, "accuracy": 1.0,
+             "reference_accuracy": 1.0, "size_bytes": 100}
+  with pytest.raises(ValueError, match="No gates for mode 'int4'"):
+    VerificationGates().check("int4", figures)

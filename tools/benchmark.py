@@ -11,7 +11,7 @@ instead of quick ones: --model_dirs=cnn=runs/fmnist_cnn,lstm=runs/rt_lstm.
 
 import sys
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

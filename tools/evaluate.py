@@ -9,7 +9,7 @@ accuracy; writes evaluation_<split>.json and perplexity_by_position_<split>.png.
 model directory).
 """
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

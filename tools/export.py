@@ -17,7 +17,7 @@ Serving repository: keep only the 3 newest versions (and labelled ones), pin the
 
 import sys
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

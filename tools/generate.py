@@ -10,7 +10,7 @@ On the edge runtime (LiteRT, no TensorFlow): --tflite=OUT/tflite/novels_transfor
 import json
 import sys
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -9,7 +9,7 @@ NAME_MODE.json beside NAME_MODE.tflite). Needs only requirements-edge.txt.
 
 import json
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

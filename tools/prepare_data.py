@@ -15,7 +15,7 @@ blocks for the window length `--sequence_length` (the language models' default u
 import dataclasses
 import sys
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app  # pylint: disable=g-import-not-at-top
 from absl import flags

@@ -16,7 +16,7 @@ the server is UNAVAILABLE (--retries; --timeout is per request). The REST client
 
 import json
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -11,7 +11,7 @@ Each change rewrites OUT/serving/models.config, which the server reads again eve
 --model_config_file_poll_wait_seconds.
 """
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -5,7 +5,7 @@ r"""Scores the TF-IDF (1-2 grams) + logistic-regression reference on a text data
 
 import json
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

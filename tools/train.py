@@ -11,7 +11,7 @@ TFDS:   --dataset=tfds:NAME[/CONFIG][:VERSION], read from --data_dir (DIR/NAME/C
 Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
 """
 
-import tfmodels.quiet_start  # pylint: disable=unused-import  (first: before TensorFlow)
+import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 

@@ -1,4 +1,8 @@
-"""Imported first by every command-line tool, before TensorFlow: TensorFlow's start-up lines stay unprinted.
+"""Imported first by every command-line tool: where the tool imports from, and TensorFlow's start-up lines unprinted.
+
+Where it imports from: run as `python tools/NAME.py`, Python puts `tools/` first on `sys.path`, where
+`tools/export.py` and `tools/benchmark.py` would shadow the `export` and `benchmark` packages. That entry is dropped:
+the project's packages are installed (`pyproject.toml`), and `tools/` is a package of them, not an import root.
 
 TensorFlow's C++ side prints lines that a user of these tools cannot act on: oneDNN, the CUDA probe on a machine
 without a GPU, the CPU instructions it was not built for, and "All log messages before absl::InitializeLog() is
@@ -66,6 +70,10 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
       spec.loader = _QuietLoader(spec.loader)
     return spec
 
+
+_TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == _TOOLS:
+  del sys.path[0]
 
 if not verbosity_requested(sys.argv[1:]) and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
   os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"

@@ -104,9 +104,9 @@ class ProjectTraining:
   def _batches(self, data: TaskData, split: str, count: int, training: bool, epoch: int = 1):
     # The trainer reads splits through a TaskData; this one hands it the first `count` records of `data`'s split, in
     # record order (from memory where `data` holds the split), and decodes them as `data` does.
-    _, decode = data.records(split)
+    records, decode = data.records(split)
     examples = TaskData(kind="", num_examples={"train": count}, model_args={}, description={},
-                        reader=lambda name, shuffle_seed, context: data.records(split)[0].take(count),
+                        reader=lambda name, shuffle_seed, context: records.take(count),
                         decode=decode, num_files={"train": 1}, input_bytes=0, cache_budget_bytes=-1)
     return self.trainer._batches(examples, "train", training=training, epoch=epoch)  # pylint: disable=protected-access
 

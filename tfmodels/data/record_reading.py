@@ -91,16 +91,18 @@ def decoded(records: tf.data.Dataset, decode: Callable) -> tf.data.Dataset:
 
 
 def _decoder(feature: tfds.features.FeatureConnector, converter) -> Callable[[tf.Tensor], tf.Tensor]:
-  if converter is not None:
-    convert, spec = converter
-    return lambda values: tf.map_fn(lambda value: convert(feature.decode_example(value)), values,
-                                    fn_output_signature=spec)
-  if (type(feature) is tfds.features.Tensor  # pylint: disable=unidiomatic-typecheck  (not its subclasses)
+  if (converter is None and type(feature) is tfds.features.Tensor  # pylint: disable=unidiomatic-typecheck
       and feature.to_json_content().encoding == tfds.features.Encoding.BYTES.value
       and feature.shape and all(feature.shape)):
     shape, dtype = tuple(feature.shape), feature.tf_dtype
     return lambda values: tf.reshape(tf.io.decode_raw(values, dtype), (-1, *shape))
-  return feature.decode_batch_example
+  if converter is None and isinstance(feature, tfds.features.Tensor):
+    return feature.decode_batch_example  # Text, ClassLabel, plain tensors: the parsed values are the features
+  # One example at a time (an `Image` decodes its PNG or JPEG), converted where asked. Not the feature's own
+  # `decode_batch_example`, which reads TFDS's deprecated `dtype` and logs a warning in every run.
+  convert, spec = converter or (lambda value: value, tf.TensorSpec(feature.shape, feature.tf_dtype))
+  return lambda values: tf.map_fn(lambda value: convert(feature.decode_example(value)), values,
+                                  fn_output_signature=spec)
 
 
 def _read_config(shuffle_seed: int | None, input_context: tf.distribute.InputContext | None) -> tfds.ReadConfig:

@@ -31,7 +31,16 @@ edge runtime needs):
     "input": {"name": "serving_default_token_ids:0", "dtype": "int32", "shape": [1, 128], ...},
     "output": {"name": "StatefulPartitionedCall_1:0", "dtype": "float32", "shape": [1, 84], ...},
     "image": null, "text": null,
-    "language_model": {"vocabulary": ["", "\ufffd", " ", "e", ...], "sequence_length": 128},
+    "language_model": {"vocabulary": ["", "\ufffd", " ", "e", ...], "sequence_length": 128,
+                       "signatures": {"prefill": {"inputs": ["tokens"], "outputs": ["kv_cache_k_0", ..., "logits"]},
+                                      "decode": {"inputs": ["input_pos", "kv_cache_k_0", ..., "tokens"], ...}},
+                       "cache": ["kv_cache_k_0", "kv_cache_v_0", ...]},
+
+A language-model file holds two signatures (`language_model.signatures`), which share one copy of the weights:
+`prefill`, whose `tokens` input and `logits` output `input` and `output` describe (a right-padded window in, the
+logits of the token after its last real one out: the next-token model), and `decode`; `language_model.cache` names
+their cache tensors in order (`export.next_token_graph.generation_signatures`). A file with no `signatures` (older
+exports) holds the next-token model alone, as its single subgraph.
 """
 
 from __future__ import annotations
@@ -50,6 +59,8 @@ from edge.edge_error import EdgeError
 from edge.text_tokenizer import OOV_TOKEN, PADDING_TOKEN, SPLIT_NAMES, STANDARDIZE_NAMES
 
 FORMAT_VERSION = 1
+# The signatures of a cached language-model file; `input` and `output` describe PREFILL's `tokens` and `logits`.
+PREFILL, DECODE = "prefill", "decode"
 TASKS = ("image_classification", "text_classification", "language_model")
 # The TFLite modes, in their order everywhere: the one list (export/tflite_modes.py maps each to its converter
 # settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
@@ -186,13 +197,24 @@ class LanguageModelInfo:
     vocabulary: the character vocabulary's tokens, index = token id: `""` (padding) at 0, `"\ufffd"` (unknown) at 1,
       then one character each.
     sequence_length: the context window: the model reads the last this many tokens, right-padded with id 0.
+    signatures: the file's signatures, `{key: {"inputs": [names], "outputs": [names]}}`; empty when the file holds
+      the next-token model alone.
+    cache: names of the cache tensors of `prefill` and `decode`, in the model's cache order (empty without them).
   """
 
   vocabulary: tuple[str, ...]
   sequence_length: int
+  signatures: dict[str, dict[str, list[str]]] = dataclasses.field(default_factory=dict)
+  cache: tuple[str, ...] = ()
 
   def __post_init__(self):
     _set_tuple(self, "vocabulary")
+    _set_tuple(self, "cache")
+
+  @property
+  def cached(self) -> bool:
+    """Whether the file has the `prefill` and `decode` signatures."""
+    return {PREFILL, DECODE} <= set(self.signatures)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,6 +264,9 @@ class ModelMetadata:
   def to_dict(self) -> dict[str, Any]:
     """Returns the metadata as JSON-ready values (lists for tuples), `format_version` first."""
     values = dataclasses.asdict(self)
+    if values["language_model"] and not values["language_model"]["signatures"]:
+      # A next-token file alone is written as before the cached signatures existed.
+      del values["language_model"]["signatures"], values["language_model"]["cache"]
     ordered = {"format_version": values.pop("format_version"), **values}
     return json.loads(json.dumps(ordered))  # Tuples become lists, as they will be once read back.
 
@@ -348,6 +373,15 @@ class ModelMetadata:
       CharVocabulary(info.vocabulary)
     except EdgeError as error:
       raise EdgeError(f"Invalid metadata field language_model.vocabulary: {error}") from None
+    _check(isinstance(info.signatures, dict) and all(
+        isinstance(key, str) and isinstance(names, dict) and set(names) == {"inputs", "outputs"}
+        and all(isinstance(name, str) for role in names.values() for name in role)
+        for key, names in info.signatures.items()), "language_model.signatures", info.signatures,
+        '{signature key: {"inputs": [names], "outputs": [names]}}')
+    if info.signatures:
+      _check(info.cached and set(info.cache) <= set(info.signatures[DECODE]["inputs"])
+             and set(info.cache) <= set(info.signatures[PREFILL]["outputs"]), "language_model.cache", info.cache,
+             "the cache tensors of the prefill and decode signatures")
     _check(_is_int(info.sequence_length) and info.sequence_length >= 1, "language_model.sequence_length",
            info.sequence_length, "an integer >= 1")
     _check(len(self.input.shape) == 2 and self.input.shape[1] == info.sequence_length, "input.shape",

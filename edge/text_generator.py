@@ -59,17 +59,19 @@ class TextGenerator:
   padding and the unknown token are never generated.
 
   When the window is full the context slides: the last `reprefill_length` tokens are read again by `prefill` (the
-  older ones drop out), and decoding goes on from there. The default, the whole window, is full-window decoding
-  exactly (one prefill per token past the window), so every path (Keras, the SavedModel, LiteRT) gives the same
-  greedy text. Re-reading half a window costs one prefill per `sequence_length / 2` tokens instead, but the text then
-  differs from full-window decoding once the first slide happens. A plain next-token function re-reads its whole
-  window for every token anyway, so it slides by one token, as full-window decoding does.
+  older ones drop out), and decoding goes on from there. The default for a cached model, half a window, costs one
+  prefill per `sequence_length / 2` tokens; Keras' cached path, the `generate` serving signature and the edge
+  runtime all slide so, and give the same greedy text. The text differs from full-window decoding (which re-reads
+  the last `sequence_length` tokens for every token) once the first slide happens; `reprefill_length=
+  sequence_length` is full-window decoding exactly, at one prefill per token past the window. A plain next-token
+  function re-reads its whole window for every token anyway, so it slides by one token, as full-window decoding does.
 
   Args:
     model: a `CachedLanguageModel`, or a next-token function of (window, length) -> logits.
     vocabulary: the model's character vocabulary.
     sequence_length: the model's context window.
-    reprefill_length: tokens read again when the window is full, 1..sequence_length; default: the whole window.
+    reprefill_length: tokens read again when the window is full, 1..sequence_length; default: half a window for a
+      cached model (`default_reprefill_length`), the whole window for a next-token function.
   """
 
   def __init__(self, model: CachedLanguageModel | NextTokenLogits, vocabulary: CharVocabulary, sequence_length: int,
@@ -128,8 +130,8 @@ class TextGenerator:
 
 
 def default_reprefill_length(sequence_length: int) -> int:
-  """Tokens a cached model reads again when its window is full: the whole window, which is full-window decoding."""
-  return sequence_length
+  """Tokens a cached model reads again when its window is full: half a window (at least 1)."""
+  return max(1, sequence_length // 2)
 
 
 class _WindowFunction:

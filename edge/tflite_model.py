@@ -7,7 +7,7 @@ import os
 from ai_edge_litert.interpreter import Interpreter
 
 from edge.edge_error import EdgeError
-from edge.model_metadata import ModelMetadata, TensorInfo
+from edge.model_metadata import PREFILL, ModelMetadata, TensorInfo
 
 
 class TfliteModel:
@@ -17,19 +17,23 @@ class TfliteModel:
     model_path: the `.tflite` file.
     metadata_path: its metadata; default: `NAME_MODE.json` beside `NAME_MODE.tflite`.
     num_threads: CPU threads for the interpreter; default: LiteRT's choice.
+    signature: the signature the metadata's `input` and `output` describe, in a file with several; default: a
+      language model's `prefill` when the metadata lists signatures, else the file's single subgraph. A signature's
+      `output` is its `logits` output when it has several.
 
   Attributes:
     metadata: the metadata, validated.
     interpreter: the LiteRT interpreter, tensors allocated.
-    input_details: the interpreter's details of the single input tensor.
-    output_details: the interpreter's details of the single output tensor.
+    signature_runner: the runner of `signature` (None without one).
+    input_details: the interpreter's details of the input tensor.
+    output_details: the interpreter's details of the output tensor.
 
   Raises:
     EdgeError: a file is missing or unusable, or the metadata does not describe the model.
   """
 
   def __init__(self, model_path: str | os.PathLike, metadata_path: str | os.PathLike | None = None,
-               num_threads: int | None = None):
+               num_threads: int | None = None, signature: str | None = None):
     model_path = os.fspath(model_path)
     if not os.path.isfile(model_path):
       raise EdgeError(f"Model file {model_path} not found: give an exported .tflite file (the exporter writes "
@@ -46,7 +50,21 @@ class TfliteModel:
     except (ValueError, RuntimeError) as error:
       raise EdgeError(f"{model_path} is not a TFLite model this runtime can run ({str(error).strip()}): re-export "
                       "or re-copy it (the file may be truncated), with TFLite builtin ops only.") from None
-    inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+    self.signature_runner = None
+    info = self.metadata.language_model
+    if signature is None and info is not None and info.signatures:
+      # A language model with several signatures: the metadata's input and output are prefill's.
+      signature = PREFILL
+    if signature is None:
+      inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+    elif signature not in self.interpreter.get_signature_list():
+      raise EdgeError(f"{model_path} has no signature {signature!r} (it has "
+                      f"{sorted(self.interpreter.get_signature_list())}): use the metadata exported with this model.")
+    else:
+      self.signature_runner = self.interpreter.get_signature_runner(signature)
+      inputs = list(self.signature_runner.get_input_details().values())
+      output_details = self.signature_runner.get_output_details()
+      outputs = [output_details["logits"]] if "logits" in output_details else list(output_details.values())
     if len(inputs) != 1 or len(outputs) != 1:
       raise EdgeError(f"{model_path} has {len(inputs)} inputs and {len(outputs)} outputs: an exported model has one "
                       "of each.")

@@ -346,10 +346,9 @@ class Exporter:
     """Converts every mode in its own process, then checks, verifies and describes each file."""
     stage = time.perf_counter()
     conversion_model = os.path.join(work_dir, "conversion_saved_model")
-    representative = os.path.join(work_dir, "representative.npy")
     try:
-      write_conversion_saved_model(*self._conversion_function(model), conversion_model)
-      np.save(representative, calibration)
+      self._write_conversion_model(model, conversion_model)
+      representative = self._write_representative(calibration, work_dir)
     except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
       if is_disk_full(error):  # no artifact can be written: the export stops
         raise
@@ -401,6 +400,20 @@ class Exporter:
         if os.path.exists(stale):
           os.remove(stale)
 
+  def _write_conversion_model(self, model: keras.Model, path: str) -> None:
+    """Writes the SavedModel the converter reads."""
+    write_conversion_saved_model(*self._conversion_function(model), path)
+
+  def _write_representative(self, calibration, work_dir: str) -> str:
+    """Writes the calibration inputs where the conversion subprocess reads them; returns the path."""
+    path = os.path.join(work_dir, "representative.npy")
+    np.save(path, calibration)
+    return path
+
+  def _tflite_runner(self, path: str):
+    """What runs a converted file on the test examples (`verification.TfliteRunner`'s interface)."""
+    return verification.TfliteRunner(path, num_threads=self.num_threads)
+
   def _conversion_function(self, model: keras.Model):
     """The function the converter sees, and its static batch-1 input."""
     artifact = self.artifact
@@ -430,7 +443,7 @@ class Exporter:
       return _failed(result, f"non-builtin ops {', '.join(ops.custom_ops)}: LiteRT without the Flex delegate "
                              "cannot run them")
     try:
-      runner = verification.TfliteRunner(conversion.path, num_threads=self.num_threads)
+      runner = self._tflite_runner(conversion.path)
     except (ValueError, RuntimeError) as error:
       return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
     os.replace(conversion.path, path)

@@ -2,9 +2,12 @@
 
 Everything happens inside the graph, so TF Serving can run it: the prompt is split into Unicode code points and
 looked up in the character vocabulary (`CharVocabulary.encode`'s sorted-code-point search, as constants: invalid
-UTF-8 reads as U+FFFD, the unknown token), a `tf.while_loop` extends it token by token over the same window as
-`TextGenerator` (the last `sequence_length` tokens, right-padded, logits after the last real one; padding and the
-unknown token are never chosen), and the new tokens are joined back into text.
+UTF-8 reads as U+FFFD, the unknown token), a `tf.while_loop` extends it token by token as `TextGenerator` does (the
+prompt's last `sequence_length` tokens prefilled, right-padded, then one decode step per token; when a row's window
+is full its last `reprefill_length` tokens are prefilled again; padding and the unknown token are never chosen), and
+the new tokens are joined back into text. The model is a cached language model (`prefill(ids) -> (logits, cache)`,
+`decode(ids, positions, cache) -> (logits, cache)`, as `TransformerLm` and `LstmLm`), so a token costs one step; a
+position-logits function (a whole window per token) works too.
 
 Each row of a batch carries its own settings, so rows never depend on each other (TF Serving may batch requests
 together):
@@ -26,7 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
-from export.next_token_graph import PositionLogits, window_lengths
+from edge.text_generator import default_reprefill_length
+from export.next_token_graph import PositionLogits, next_token_logits
 
 # Uniform draws start here, so that the Gumbel noise -log(-log(u)) stays finite.
 _SMALLEST_UNIFORM = float(np.finfo(np.float32).tiny)
@@ -36,15 +40,22 @@ class GraphTextGenerator:
   """Extends a batch of prompts with a language model, inside a TensorFlow graph.
 
   Args:
-    position_logits: the model: int32 ids `(batch, sequence_length)` -> logits `(batch, sequence_length, vocab)`.
+    model: a cached language model (`prefill` and `decode`), or a position-logits function: int32 ids
+      `(batch, sequence_length)` -> logits `(batch, sequence_length, vocab)`.
     vocabulary: the model's character vocabulary.
     sequence_length: the model's context window.
+    reprefill_length: tokens prefilled again when a window is full; default as `TextGenerator`'s (half a window for
+      a cached model, the whole window for a function).
   """
 
-  def __init__(self, position_logits: PositionLogits, vocabulary: CharVocabulary, sequence_length: int):
-    self.position_logits = position_logits
+  def __init__(self, model, vocabulary: CharVocabulary, sequence_length: int, reprefill_length: int | None = None):
+    cached = hasattr(model, "prefill") and hasattr(model, "decode")
+    self.model = model if cached else _WindowCache(model, sequence_length)
     self.vocabulary = vocabulary
     self.sequence_length = sequence_length
+    if reprefill_length is None:
+      reprefill_length = default_reprefill_length(sequence_length) if cached else sequence_length
+    self.reprefill_length = reprefill_length
     characters = vocabulary.tokens[2:]
     code_points = np.array([ord(token) for token in characters], np.int32)
     order = np.argsort(code_points)
@@ -85,25 +96,43 @@ class GraphTextGenerator:
     batch = tf.shape(window)[0]
     steps = tf.maximum(tf.reduce_max(tf.where(readable, max_tokens, 0)), 0)  # 0 for an empty batch too
     generated = tf.zeros([batch, steps], tf.int32)
+    logits, cache = self.model.prefill(window)
+    keep = self.reprefill_length
 
-    def body(step, window, generated):
-      lengths = window_lengths(window)  # (batch,)
-      logits = self.position_logits(window)  # (batch, T, vocab)
-      last = tf.gather(logits, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)  # (batch, vocab)
+    def body(step, window, positions, logits, cache, generated):
       active = readable & (step < max_tokens)  # (batch,)
-      token = tf.where(active, self._choose(last, temperature, top_k, top_p, seed, step), PADDING)  # (batch,)
-      full = lengths >= length_limit
-      appended = window + tf.one_hot(tf.minimum(lengths, length_limit - 1), length_limit,
-                                     dtype=tf.int32) * token[:, None]  # the first padding slot takes the token
-      slid = tf.concat([window[:, 1:], token[:, None]], axis=1)  # the oldest token drops out
-      window = tf.where(active[:, None], tf.where(full[:, None], slid, appended), window)
+      token = tf.where(active, self._choose(tf.cast(logits, tf.float32), temperature, top_k, top_p, seed, step),
+                       PADDING)  # (batch,)
       indices = tf.stack([tf.range(batch), tf.fill([batch], step)], axis=1)
       generated = tf.tensor_scatter_nd_update(generated, indices, token)
-      return step + 1, window, generated
+      full = positions >= length_limit  # (batch,): these rows slide
+      # Decode at the next position (clamped: a full row's decode is discarded for its prefill).
+      decode_positions = tf.minimum(positions, length_limit - 1)
+      decoded_logits, decoded_cache = self.model.decode(token, decode_positions, cache)
+      appended = _written(window, decode_positions, token)
+      # A full row's new context: its last `keep` tokens, the new one included, right-padded.
+      slid = tf.concat([window[:, length_limit - keep + 1:], token[:, None],
+                        tf.zeros([batch, length_limit - keep], tf.int32)], axis=1)
+      slide = active & full
 
-    _, _, generated = tf.while_loop(lambda step, *_: step < steps, body, (tf.constant(0), window, generated),
-                                    shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, length_limit]),
-                                                      tf.TensorShape([None, None])))
+      def reprefilled():
+        return self.model.prefill(tf.where(slide[:, None], slid, appended))
+
+      prefilled_logits, prefilled_cache = tf.cond(tf.reduce_any(slide), reprefilled,
+                                                  lambda: (decoded_logits, decoded_cache))
+      logits = tf.where(slide[:, None], prefilled_logits, decoded_logits)
+      cache = tuple(_rows_where(slide, new, old) for new, old in zip(prefilled_cache, decoded_cache))
+      window = tf.where(active[:, None], tf.where(slide[:, None], slid, appended), window)
+      positions = tf.where(active, tf.where(slide, keep, positions + 1), positions)
+      return step + 1, window, positions, logits, cache, generated
+
+    cache_invariants = tuple(tf.TensorShape([None, *tensor.shape[1:]]) for tensor in cache)
+    _, _, _, _, _, generated = tf.while_loop(
+        lambda step, *_: step < steps, body,
+        (tf.constant(0), window, tf.minimum(prompt_lengths, length_limit), logits, cache, generated),
+        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, length_limit]), tf.TensorShape([None]),
+                          tf.TensorShape([None, self.vocabulary.size]), cache_invariants,
+                          tf.TensorShape([None, None])))
     return {"text": self.decode(generated), "token_ids": generated, "unknown_characters": unknown}
 
   def _choose(self, logits: tf.Tensor, temperature: tf.Tensor, top_k: tf.Tensor, top_p: tf.Tensor, seed: tf.Tensor,
@@ -138,3 +167,30 @@ def never_generated_masked(logits: tf.Tensor) -> tf.Tensor:
   never = np.zeros(logits.shape[-1], bool)
   never[[PADDING, UNKNOWN]] = True
   return tf.where(tf.constant(never)[None, :], -np.inf, tf.cast(logits, tf.float32))
+
+
+def _written(window: tf.Tensor, positions: tf.Tensor, token_ids: tf.Tensor) -> tf.Tensor:
+  """int32 windows `(batch, T)` with `token_ids[i]` at `positions[i]` (replacing what was there)."""
+  at = tf.one_hot(positions, window.shape[1], dtype=tf.int32)
+  return window * (1 - at) + at * token_ids[:, None]
+
+
+def _rows_where(condition: tf.Tensor, yes: tf.Tensor, no: tf.Tensor) -> tf.Tensor:
+  """Row `i` of `yes` where `condition[i]`, else of `no` (any rank)."""
+  return tf.where(tf.reshape(condition, [-1] + [1] * (len(yes.shape) - 1)), yes, no)
+
+
+class _WindowCache:
+  """A position-logits function as a cached model whose cache is the window itself (re-read for every token)."""
+
+  def __init__(self, position_logits: PositionLogits, sequence_length: int):
+    self.position_logits = position_logits
+    self.sequence_length = sequence_length
+
+  def prefill(self, token_ids):
+    return next_token_logits(self.position_logits, token_ids), (token_ids,)
+
+  def decode(self, token_ids, positions, cache):
+    window = _written(cache[0], positions, token_ids)
+    logits = self.position_logits(window)  # (batch, T, vocab)
+    return tf.gather(logits, positions, axis=1, batch_dims=1), (window,)

@@ -5,21 +5,29 @@ so `tools/export.py` exports both alike, into the same layout:
 
   OUT/serving/<name>/<version>/     SavedModel with `serving_default` (next token) and `generate` (prompt in, text
                                     out, the loop in the graph): `language_model_saved_model`; warmup requests for both
-  OUT/tflite/<name>_<mode>.tflite   next-token model: int32 token ids `(1, sequence_length)` in (a right-padded
-                                    window), logits `(1, vocab_size)` of the token after its last real one out (int8
-                                    in `full_int8`, dequantized with the metadata); an `LstmLm` as fused LSTM ops
+  OUT/tflite/<name>_<mode>.tflite   two signatures sharing one copy of the weights, text generation in constant
+                                    work per token with the cache as inputs and outputs
+                                    (`next_token_graph.generation_signatures`): `prefill`, int32 token ids
+                                    `(1, sequence_length)` in (a right-padded window), the logits `(1, vocab_size)` of
+                                    the token after its last real one and the cache out (the next-token model:
+                                    int8 logits in `full_int8`, dequantized with the metadata), and `decode`, one
+                                    token in at its position, the next token's logits and the cache out
   OUT/tflite/<name>_<mode>.json     its metadata, the character vocabulary included (`edge.EdgeLanguageModel`)
   OUT/report.json, report.md, perplexity_size_per_mode.png, logit_error_histogram.png
 
 Verification (`next_token_verification`): every artifact's next-token logits on test windows cut to lengths
 1..sequence_length, against Keras': the float32 gates on the SavedModel's `serving_default` and the float32 file,
-top-1 agreement for float16, perplexity and size for the int8 modes (`VerificationGates`). The `generate` signature
-must give Keras' greedy text (`KerasNextToken` in `TextGenerator`) for prompts taken from the test text, long
-enough to slide the window.
+top-1 agreement for float16, perplexity and size for the int8 modes (`VerificationGates`). A `.tflite` file is
+scored through the path generation runs on (`DecodePathRunner`: each window's first half prefilled, the rest
+decoded token by token), which also gives its milliseconds per prefill and per decoded character. The float32 file
+must give full-window Keras' greedy text (`KerasNextToken`) through `prefill` and `decode` (the edge runtime,
+re-reading a whole window at each slide) on prompts taken from the test text, long enough to slide the window; the
+`generate` signature must give the text of Keras' cached path (`KerasNextToken.generator`) on them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 
@@ -28,20 +36,23 @@ import numpy as np
 import tensorflow as tf
 
 from edge.char_vocabulary import UNKNOWN
+from edge.edge_language_model import EdgeLanguageModel
 from edge.model_metadata import LanguageModelInfo, ModelMetadata
 from edge.text_generator import TextGenerator
 from export import language_model_saved_model
 from export import next_token_verification
 from export import saved_model_export
-from export import verification
 from export import warmup_requests
+from export.decode_path_runner import DecodePathRunner
 from export.export_error import ExportError
 from export.exporter import Exporter
-from export.next_token_graph import tflite_position_logits, next_token_logits
+from export.next_token_graph import DECODE, PREFILL, generation_signatures
+from export.tflite_conversion import write_signature_samples, write_signatures_saved_model
 from export.tflite_modes import TfliteMode
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.data import stream_sample
+from tfmodels.generation.keras_cached_language_model import KerasCachedLanguageModel
 from tfmodels.generation.keras_next_token import KerasNextToken
 
 _CALIBRATION_SEED = 0
@@ -56,19 +67,19 @@ class LanguageModelExporter(Exporter):
   """Exports, verifies and reports one trained language-model directory (see the module docstring).
 
   Takes `Exporter`'s arguments; `max_examples` caps the test windows (spread evenly over the test split),
-  `calibration_samples` the training windows `full_int8` calibrates on. An `LstmLm` always goes into TFLite as
-  fused LSTM ops (`lstm_graph="fused"`).
+  `calibration_samples` the training windows `full_int8` calibrates on. An `LstmLm` goes into TFLite as its
+  Keras LSTM cells, one step per token (`--lstm_graph` is the classifier's).
   """
 
-  figure_names = Exporter.figure_names + ("perplexity", "reference_perplexity", "perplexity_ratio")
+  figure_names = Exporter.figure_names + ("perplexity", "reference_perplexity", "perplexity_ratio",
+                                          "milliseconds_per_prefill", "milliseconds_per_decode")
 
   def __init__(self, model_dir: str, export_dir: str, *, lstm_graph: str = "fused", **kwargs):
     super().__init__(model_dir, export_dir, lstm_graph=lstm_graph, **kwargs)
     if self.artifact.model_name == "lstm_lm":
       if lstm_graph != "fused":
         raise ExportError(f"--lstm_graph={lstm_graph} is for the LSTM classifier: a language model's LSTMs go into "
-                          "TFLite as fused LSTM ops. Leave --lstm_graph out.")
-      self.lstm_graph = "fused"
+                          "TFLite as one cell step per token (prefill and decode). Leave --lstm_graph out.")
     self.vocabulary = self.artifact.char_vocabulary()
     self.sequence_length = self.artifact.config.data.sequence_length
 
@@ -189,11 +200,11 @@ class LanguageModelExporter(Exporter):
     return [self.vocabulary.decode(self.vocabulary.encode(excerpt)) for excerpt in excerpts]
 
   def _verify_generation(self, signature, model: keras.Model, prompts: list[str]) -> dict:
-    """Greedy text of the `generate` signature against the Keras model's, token by token."""
+    """Greedy text of the `generate` signature against the Keras model's cached path, token by token."""
     max_tokens = self.sequence_length + 8  # past the end of the window, so that it slides
     outputs = signature(**{name: tf.constant(values)
                            for name, values in _generate_inputs(prompts, max_tokens).items()})
-    keras_generator = TextGenerator(KerasNextToken(model), self.vocabulary, self.sequence_length)
+    keras_generator = TextGenerator(KerasCachedLanguageModel(model), self.vocabulary, self.sequence_length)
     failures = []
     for index, (prompt, ids) in enumerate(zip(prompts, outputs["token_ids"].numpy())):
       expected = np.array(keras_generator.generate(prompt, max_tokens).token_ids)
@@ -203,20 +214,84 @@ class LanguageModelExporter(Exporter):
     return {"input": "prompt", "outputs": sorted(outputs), "num_examples": len(prompts),
             "generated_tokens": len(prompts) * max_tokens, "passed": not failures, "failures": failures}
 
-  def _conversion_function(self, model: keras.Model):
-    position_logits = tflite_position_logits(model)
-    return ((lambda token_ids: next_token_logits(position_logits, token_ids)),
-            tf.TensorSpec((1, self.sequence_length), tf.int32, name="token_ids"))
+  def _write_conversion_model(self, model: keras.Model, path: str) -> None:
+    """The two signatures of cached generation, in one SavedModel (one `.tflite` file, one copy of the weights).
 
-  def _metadata(self, mode: TfliteMode, runner: verification.TfliteRunner, result: dict) -> ModelMetadata:
+    No whole-window next-token signature beside them: a prefill is one (its logits are the next token's), and a
+    third subgraph would repeat every weight's quantization parameters and, for an `LstmLm`, hold its weights a
+    second time in the fused LSTM op's layout (measured: the int8 files then miss the size gate, 0.39-0.47x).
+    """
+    self._keras_model = model
+    write_signatures_saved_model(generation_signatures(model), path)
+
+  def _write_representative(self, calibration: np.ndarray, work_dir: str) -> str:
+    """Calibration samples of both signatures, from the same training windows: each window as a prefill input,
+    and, for windows of length L >= 2, a decode of token L-1 on Keras' cache of the first L-1."""
+    model = self._keras_model
+    windows = calibration[:, None]  # (N, 1, T): one batch-1 input per sample
+    lengths = np.count_nonzero(calibration, axis=1)
+    decoded = np.flatnonzero(lengths >= 2)
+    prefix = calibration[decoded].copy()
+    prefix[np.arange(len(decoded)), lengths[decoded] - 1] = 0
+    _, cache = model.prefill(prefix) if len(decoded) else (None, ())
+    decode = {"tokens": calibration[decoded, lengths[decoded] - 1][:, None, None].astype(np.int32),
+              "input_pos": (lengths[decoded] - 1)[:, None].astype(np.int32),
+              **{name: np.asarray(tensor, np.float32)[:, None] for name, tensor in zip(model.cache_names(), cache)}}
+    path = os.path.join(work_dir, "representative.npz")
+    samples = {PREFILL: {"tokens": windows}}
+    if len(decoded):
+      samples[DECODE] = decode
+    write_signature_samples(samples, path)
+    return path
+
+  def _tflite_runner(self, path: str) -> DecodePathRunner:
+    return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.num_threads)
+
+  def _finish_tflite(self, mode: TfliteMode, conversion, size_reference, test_set: VerificationSet,
+                     reference_logits, errors) -> dict:
+    """As for classifiers; the float32 file must also give full-window Keras' greedy text through its cached path."""
+    result = super()._finish_tflite(mode, conversion, size_reference, test_set, reference_logits, errors)
+    if mode.name != "float32" or not result.get("path"):
+      return result
+    failures = self._cached_text_failures(result["path"])
+    result.update(generated_tokens=_GENERATION_PROMPTS * (self.sequence_length + 8), greedy_text_equal=not failures)
+    if failures:
+      result.update(passed=False, failures=result["failures"] + failures)
+      metadata = ModelMetadata.read(result["metadata_path"])
+      dataclasses.replace(metadata, verification={**metadata.verification, "passed": False,
+                                                  "failures": result["failures"]}).write(result["metadata_path"])
+    return result
+
+  def _cached_text_failures(self, path: str) -> list[str]:
+    """Greedy text of a file's prefill and decode signatures against full-window Keras', token by token."""
+    max_tokens = self.sequence_length + 8  # past the end of the window, so that it slides
+    edge = EdgeLanguageModel(path, num_threads=self.num_threads).generator(reprefill_length=self.sequence_length)
+    keras_generator = TextGenerator(KerasNextToken(self._keras_model), self.vocabulary, self.sequence_length)
+    failures = []
+    for index, prompt in enumerate(self._generation_prompts()):
+      expected = np.array(keras_generator.generate(prompt, max_tokens).token_ids)
+      differences = np.flatnonzero(np.array(edge.generate(prompt, max_tokens).token_ids) != expected)
+      if len(differences):
+        failures.append(f"greedy generation through prefill and decode differs from full-window Keras for prompt "
+                        f"{index} from token {differences[0]} on")
+    return failures
+
+  def _metadata(self, mode: TfliteMode, runner: DecodePathRunner, result: dict) -> ModelMetadata:
     artifact = self.artifact
     figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "perplexity",
                "reference_perplexity", "perplexity_ratio", "max_abs_logit_error", "mean_abs_logit_error",
-               "milliseconds_per_example", "size_bytes", "passed", "failures")
+               "milliseconds_per_example", "milliseconds_per_prefill", "milliseconds_per_decode", "size_bytes",
+               "passed", "failures")
+    # The cached path's timings belong to the result too (the base class records milliseconds_per_example only).
+    result["milliseconds_per_prefill"] = round(1000 * runner.seconds_per_prefill, 4)
+    result["milliseconds_per_decode"] = result["milliseconds_per_example"]
+    signatures = {key: {"inputs": list(names["inputs"]), "outputs": list(names["outputs"])}
+                  for key, names in runner.signatures.items()}
     return ModelMetadata(
         model_name=self.name, architecture=artifact.model_name, task="language_model", mode=mode.name, labels=(),
         input=runner.input, output=runner.output,
-        language_model=LanguageModelInfo(vocabulary=self.vocabulary.tokens, sequence_length=self.sequence_length),
+        language_model=LanguageModelInfo(vocabulary=self.vocabulary.tokens, sequence_length=self.sequence_length,
+                                         signatures=signatures, cache=self._keras_model.cache_names()),
         source={"model_dir": os.path.abspath(artifact.model_dir), "dataset": artifact.dataset_name,
                 "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
                 "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},

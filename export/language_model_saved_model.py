@@ -13,9 +13,10 @@
       -> text                string `(batch,)`: the continuation alone
          token_ids           int32 `(batch, max(max_tokens))`: its token ids, padded with 0
          unknown_characters  int32 `(batch,)`: prompt characters the vocabulary lacks
-     The loop runs in the graph (`GraphTextGenerator`, which documents the settings, and what an empty or unreadable
-     prompt gives); TF Serving needs every input, so clients send the defaults (temperature 0 = greedy, top_k 0,
-     top_p 1, any seed) themselves.
+     The loop runs in the graph on the model's cached path (`GraphTextGenerator`: one prefill, then one decode step
+     per token, half a window prefilled again when the window is full, as `KerasNextToken.generator`; it documents
+     the settings, and what an empty or unreadable prompt gives); TF Serving needs every input, so clients send the
+     defaults (temperature 0 = greedy, top_k 0, top_p 1, any seed) themselves.
 
 The vocabulary is baked in as constants, so the SavedModel needs no asset files.
 """
@@ -48,7 +49,7 @@ def write_language_model_saved_model(model: keras.Model, path: str, vocabulary: 
     sequence_length: its context window.
   """
   position_logits = keras_position_logits(model)
-  generator = GraphTextGenerator(position_logits, vocabulary, sequence_length)
+  generator = GraphTextGenerator(model, vocabulary, sequence_length)
   tokens = tf.constant(list(vocabulary.tokens), tf.string)
 
   def serve_next_token(token_ids):

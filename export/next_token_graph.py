@@ -10,6 +10,18 @@ asked for by the generation loops).
 For the converter an `LstmLm` runs through fused LSTM ops (`lstm_graph.fused_lstm_lm_logits`) and a `TransformerLm`
 with attention masking that survives full-integer quantization (`transformer_graph.int8_friendly_logits`); the
 SavedModel (any batch size) runs the Keras model itself.
+
+`generation_signatures` gives the two signatures of constant-work generation, on the models' cached path
+(`prefill` / `decode`, which mask attention as `int8_friendly_logits` does), batch 1, static shapes, with the
+names of litert-torch's generative API (which MediaPipe's and LiteRT-LM's runtimes read):
+
+  prefill(tokens int32 (1, T))  a right-padded window -> logits float32 (1, V) of the token after its last real
+                                token, and every cache tensor
+  decode(tokens int32 (1, 1), input_pos int32 (1,), cache...)  one token at position `input_pos` -> logits (1, V)
+                                of the next one, and the cache with that position written
+
+The cache tensors are `kv_cache_k_<i>`, `kv_cache_v_<i>` `(1, T, heads, head_dim)` per transformer block, or
+`lstm_state_h_<i>`, `lstm_state_c_<i>` `(1, units)` per LSTM (`cache_names()`), inputs and outputs alike, float32.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from edge.model_metadata import DECODE, PREFILL
 from export.lstm_graph import fused_lstm_lm_logits
 from export.transformer_graph import int8_friendly_logits
 from tfmodels.models.lstm_lm import LstmLm
@@ -52,3 +65,26 @@ def tflite_position_logits(model: keras.Model) -> PositionLogits:
   if isinstance(model, TransformerLm):
     return lambda token_ids: int8_friendly_logits(model, token_ids)
   return keras_position_logits(model)
+
+
+
+
+def generation_signatures(model: keras.Model) -> dict[str, tuple[Callable, list[tf.TensorSpec]]]:
+  """The `prefill` and `decode` signatures of a language model: `{key: (function, input specs)}`."""
+  names = model.cache_names()
+  cache_specs = [tf.TensorSpec(shape, tf.float32, name=name) for name, shape in zip(names, model.cache_shapes(1))]
+
+  def prefill(tokens):
+    logits, cache = model.prefill(tokens)
+    return {"logits": logits, **dict(zip(names, cache))}
+
+  def decode(tokens, input_pos, *cache):
+    logits, cache = model.decode(tokens[:, 0], input_pos, cache)
+    return {"logits": logits, **dict(zip(names, cache))}
+
+  return {
+      PREFILL: (prefill, [tf.TensorSpec((1, model.sequence_length), tf.int32, name="tokens")]),
+      DECODE: (decode, [tf.TensorSpec((1, 1), tf.int32, name="tokens"), tf.TensorSpec((1,), tf.int32,
+                                                                                       name="input_pos"),
+                        *cache_specs]),
+  }

@@ -77,11 +77,45 @@ def write_conversion_saved_model(function: Callable, input_spec, path: str) -> N
   Only the variables the function reads are tracked (Keras' `ExportArchive`): when the Keras model object itself
   is saved as well, the converter keeps the variables as `VAR_HANDLE` ops instead of freezing them.
   """
+  write_signatures_saved_model({"serving_default": (function, [input_spec])}, path)
+
+
+def write_signatures_saved_model(signatures: dict[str, tuple[Callable, list]], path: str) -> None:
+  """Writes a SavedModel with one signature per entry `key: (function, input specs)` (static shapes).
+
+  The converter turns each signature into a signature of one `.tflite` file (subgraphs in the order of their keys),
+  sharing the weights: every signature reads the same frozen constants.
+  """
   import keras  # pylint: disable=g-import-not-at-top
 
   archive = keras.export.ExportArchive()
-  archive.add_endpoint("serving_default", function, [input_spec])
+  for key, (function, input_specs) in signatures.items():
+    archive.add_endpoint(key, function, list(input_specs))
   archive.write_out(path, verbose=False)
+
+
+def write_signature_samples(samples: dict[str, dict[str, "np.ndarray"]], path: str) -> None:
+  """Writes calibration samples of several signatures, `{key: {input name: (N_key, ...) values}}`, as `.npz`."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  np.savez(path, **{f"{key}/{name}": values for key, inputs in samples.items() for name, values in inputs.items()})
+
+
+def signature_samples(path: str):
+  """Yields the samples `write_signature_samples` wrote as `(signature key, {input name: value})`, the keys taking
+  turns, as the converter's multi-signature calibration reads them."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  with np.load(path) as stored:
+    samples: dict[str, dict[str, np.ndarray]] = {}
+    for entry in stored.files:
+      key, name = entry.split("/", 1)
+      samples.setdefault(key, {})[name] = stored[entry]
+  counts = {key: len(next(iter(inputs.values()))) for key, inputs in samples.items()}
+  for index in range(max(counts.values(), default=0)):
+    for key, inputs in samples.items():
+      if index < counts[key]:
+        yield key, {name: values[index] for name, values in inputs.items()}
 
 
 def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative_path: str, output_path: str,
@@ -116,6 +150,9 @@ def convert(saved_model: str, mode_name: str, kind: str, representative_path: st
   converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
 
   def representative_dataset():
+    if representative_path.endswith(".npz"):  # samples of several signatures, each already at its static shape
+      yield from signature_samples(representative_path)
+      return
     for sample in np.load(representative_path):
       yield [sample[None]]  # a batch of one, as the conversion signature takes
 

@@ -4,7 +4,9 @@ r"""Continues a prompt with a trained language model: greedy, or sampled reprodu
 
 Sampling: --temperature=0.8 --top_k=40 --top_p=0.95 --seed=1 (temperature 0, the default, is greedy decoding).
 On the edge runtime (LiteRT, no TensorFlow): --tflite=OUT/tflite/novels_transformer_lm_float32.tflite instead of
---model_dir. --json prints the prompt, the text and the token ids.
+--model_dir: the file's prefill and decode signatures, one step per character. --json prints the prompt, the text and
+the token ids. --reprefill_length=N: characters read again when the window is full (default half a window; the
+window length gives full-window decoding, one whole window per character past it).
 """
 
 import json
@@ -24,6 +26,9 @@ _TOP_K = flags.DEFINE_integer("top_k", 0, "Sample among the k most likely charac
 _TOP_P = flags.DEFINE_float("top_p", 1.0, "Sample among the most likely characters up to this probability mass.")
 _SEED = flags.DEFINE_integer("seed", None, "Seed of the sampling: equal seeds give equal text.")
 _NUM_THREADS = flags.DEFINE_integer("num_threads", None, "CPU threads of the LiteRT interpreter.", lower_bound=1)
+_REPREFILL_LENGTH = flags.DEFINE_integer(
+    "reprefill_length", None, "Characters read again when the context window is full (default: half a window).",
+    lower_bound=1)
 _JSON = flags.DEFINE_bool("json", False, "Print one JSON document instead of the text.")
 
 
@@ -36,11 +41,12 @@ def main(argv):
   with cli.user_errors_exit():
     if _TFLITE.value:
       from edge.edge_language_model import EdgeLanguageModel  # pylint: disable=g-import-not-at-top
-      generator = EdgeLanguageModel(_TFLITE.value, _METADATA.value, num_threads=_NUM_THREADS.value).generator()
+      generator = EdgeLanguageModel(_TFLITE.value, _METADATA.value, num_threads=_NUM_THREADS.value).generator(
+          _REPREFILL_LENGTH.value)
     else:
       from tfmodels.generation import KerasNextToken  # pylint: disable=g-import-not-at-top
       from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
-      generator = KerasNextToken.generator(ModelArtifact.load(_MODEL_DIR.value))
+      generator = KerasNextToken.generator(ModelArtifact.load(_MODEL_DIR.value), _REPREFILL_LENGTH.value)
     generation = generator.generate(_PROMPT.value, _MAX_TOKENS.value, _TEMPERATURE.value, _TOP_K.value,
                                     _TOP_P.value, _SEED.value)
   if generation.unknown_characters:

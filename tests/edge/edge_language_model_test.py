@@ -7,6 +7,7 @@ import pytest
 
 from edge import EdgeClassifier, EdgeError, EdgeLanguageModel
 from edge.char_vocabulary import PADDING, UNKNOWN
+from edge.text_generator import TextGenerator
 from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, exported_language_model,
                                            trained_language_model)
 from tfmodels.generation import KerasNextToken
@@ -97,3 +98,63 @@ def test_classifiers_and_language_models_refuse_each_other(exported, sentiment_m
     EdgeClassifier(_tflite(export_dir, architecture, "float32"))
   with pytest.raises(EdgeError, match="not found"):
     EdgeLanguageModel(os.path.join(export_dir, "missing.tflite"))
+
+
+def test_the_file_has_the_cached_signatures_its_metadata_names(exported):
+  architecture, model_dir, export_dir = exported
+  model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
+  keras_model = ModelArtifact.load(model_dir).load_model()
+  info = model.metadata.language_model
+  assert model.cached and set(info.signatures) == {"serving_default", "prefill", "decode"}
+  assert info.cache == keras_model.cache_names()
+  assert set(info.signatures["decode"]["inputs"]) == {"tokens", "input_pos", *info.cache}
+  assert set(info.signatures["prefill"]["outputs"]) == {"logits", *info.cache}
+
+
+@pytest.mark.parametrize("mode", ["float32", "full_int8"])
+def test_prefill_then_decode_give_keras_logits_at_every_position(exported, mode):
+  architecture, model_dir, export_dir = exported
+  model = EdgeLanguageModel(_tflite(export_dir, architecture, mode))
+  keras_model = ModelArtifact.load(model_dir).load_model()
+  ids = model.vocabulary.encode(PROMPTS[2])[:SEQUENCE_LENGTH]
+  full = np.asarray(keras_model(ids[None].astype(np.int32), training=False))[0]  # (T, V)
+  prompt = 5
+  logits = [model.prefill(np.pad(ids[:prompt], (0, SEQUENCE_LENGTH - prompt)), prompt)]
+  logits += [model.decode(int(ids[position]), position) for position in range(prompt, SEQUENCE_LENGTH)]
+  if mode == "float32":
+    np.testing.assert_allclose(np.stack(logits), full[prompt - 1:], atol=1e-4)
+  else:  # integer kernels: the same choices, mostly, after up to a window of decode steps on an int8 cache
+    agreement = np.mean(np.argmax(logits, axis=-1) == np.argmax(full[prompt - 1:], axis=-1))
+    assert agreement >= 0.6, agreement
+  assert model.signatures.calls == {"prefill": 1, "decode": SEQUENCE_LENGTH - prompt}
+
+
+@pytest.mark.slow
+def test_cached_greedy_text_re_reading_whole_windows_equals_full_window_keras(exported):
+  architecture, model_dir, export_dir = exported
+  edge = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
+  full_window = TextGenerator(KerasNextToken(ModelArtifact.load(model_dir).load_model()), edge.vocabulary,
+                              SEQUENCE_LENGTH)
+  for prompt in PROMPTS:  # the last is longer than the window: every token past it is a re-read window
+    assert edge.generator(reprefill_length=SEQUENCE_LENGTH).generate(prompt, 50) == full_window.generate(prompt, 50)
+  # The default slides by half a window: the prompt fills the window, so after each of the 2T - 1 tokens that get a
+  # successor comes a prefill (slide), then T/2 decodes, then a prefill again...
+  edge.signatures.calls.update(prefill=0, decode=0)
+  edge.generator().generate(PROMPTS[2], 2 * SEQUENCE_LENGTH)
+  steps = 2 * SEQUENCE_LENGTH - 1
+  slides = -(-steps // (SEQUENCE_LENGTH // 2 + 1))
+  assert edge.signatures.calls == {"prefill": 1 + slides, "decode": steps - slides}
+
+
+def test_decode_refuses_positions_out_of_order(exported):
+  architecture, _, export_dir = exported
+  model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
+  with pytest.raises(EdgeError, match="prefill a window first"):
+    model.decode(3, 0)
+  window = np.zeros(SEQUENCE_LENGTH, np.int32)
+  window[:3] = model.vocabulary.encode("abc")
+  model.prefill(window, 3)
+  with pytest.raises(EdgeError, match="decode positions in order"):
+    model.decode(3, 4)
+  with pytest.raises(EdgeError, match="not padding"):
+    model.decode(PADDING, 3)

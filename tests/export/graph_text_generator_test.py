@@ -116,3 +116,44 @@ def test_unreadable_prompts_and_no_tokens_give_empty_text():
   assert outputs["token_ids"].shape == (4, 0)
   assert outputs["unknown_characters"].tolist() == [0, 3, 0, 0]
   assert _generate([], max_tokens=[])["token_ids"].shape == (0, 0)
+
+
+# A cached model whose logits depend on the position of the token read, so that where the window slides to shows.
+POSITION_BONUS = np.random.default_rng(1).uniform(0, 2, (WINDOW, VOCABULARY.size)).astype(np.float32)
+
+
+class _GraphPositionBigram:
+  """In TensorFlow: the logits after a token at position p are TABLE[token] + POSITION_BONUS[p]; no cache."""
+
+  def prefill(self, token_ids):
+    last = tf.maximum(tf.reduce_sum(tf.cast(token_ids > 0, tf.int32), axis=1) - 1, 0)
+    return self.decode(tf.gather(token_ids, last, batch_dims=1), last, ())[0], ()
+
+  def decode(self, token_ids, positions, cache):
+    return tf.gather(TABLE, token_ids) + tf.gather(POSITION_BONUS, positions), cache
+
+
+class _PositionBigram:
+  """The same model for the Python loop (a `CachedLanguageModel`)."""
+
+  def prefill(self, window, length):
+    return self.decode(window[length - 1], length - 1)
+
+  def decode(self, token, position):
+    return TABLE[token] + POSITION_BONUS[position]
+
+
+@pytest.mark.parametrize("reprefill_length", [None, 1, WINDOW])
+def test_cached_greedy_text_equals_the_python_loop_across_slides(reprefill_length):
+  generator = GraphTextGenerator(_GraphPositionBigram(), VOCABULARY, WINDOW, reprefill_length=reprefill_length)
+  generate = tf.function(generator.generate, input_signature=[
+      tf.TensorSpec((None,), dtype, name=name) for name, dtype in GENERATE_INPUTS.items()])
+  prompts = ["t", "the c", "the dog sat on"]
+  max_tokens = np.array([20, 3, 17], np.int32)
+  count = len(prompts)
+  outputs = generate(tf.constant(prompts), tf.constant(max_tokens), tf.zeros(count), tf.zeros(count, tf.int32),
+                     tf.ones(count), tf.zeros(count, tf.int32))
+  reference = TextGenerator(_PositionBigram(), VOCABULARY, WINDOW, reprefill_length=reprefill_length)
+  assert reference.reprefill_length == (reprefill_length or WINDOW // 2)
+  for prompt, tokens, ids in zip(prompts, max_tokens, outputs["token_ids"].numpy()):
+    assert tuple(ids[:tokens]) == reference.generate(prompt, int(tokens)).token_ids, prompt

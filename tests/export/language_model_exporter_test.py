@@ -208,3 +208,18 @@ def test_full_int8_attention_scores_keep_a_range_of_real_scores(tmp_path_factory
                     if model.operatorCodes[op.opcodeIndex].builtinCode == schema.BuiltinOperator.SOFTMAX]
   # Keras' -1e9 for masked scores would give a scale near 4e6, rounding every real score to zero.
   assert softmax_inputs and all(0 < tensor.quantization.scale[0] < 1 for tensor in softmax_inputs)
+
+
+def test_each_file_has_prefill_and_decode_sharing_one_copy_of_the_weights(exported):
+  parameters = ModelArtifact.load(exported.model_dir).load_model().count_params()
+  for mode in _MODES:
+    entry = _artifact(exported.report, "tflite", mode)
+    assert entry["milliseconds_per_prefill"] > 0 and entry["milliseconds_per_decode"] > 0, mode
+    model = flatbuffer_utils.read_model(exported.tflite(mode))
+    assert sorted(s.signatureKey.decode() for s in model.signatureDefs) == ["decode", "prefill", "serving_default"]
+    constants = [bytes(buffer.data) for buffer in model.buffers if buffer.data is not None and len(buffer.data) > 512]
+    assert len(constants) == len(set(constants)), f"{mode}: a weight is stored twice"
+    if mode == "float32" and exported.architecture == "transformer_lm":
+      # One copy: the constants weigh what the float32 weights weigh (4 bytes per parameter), not three times it.
+      assert sum(len(c) for c in constants) <= 1.1 * 4 * parameters
+  assert _artifact(exported.report, "tflite", "float32")["greedy_text_equal"]

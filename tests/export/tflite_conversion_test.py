@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export.tflite_conversion import ABORT_MODES_VARIABLE, convert_in_subprocess, write_conversion_saved_model
+from export.tflite_conversion import (ABORT_MODES_VARIABLE, convert_in_subprocess, signature_samples,
+                                      write_conversion_saved_model, write_signature_samples)
 from export.tflite_ops import TfliteOps
 from tests.testing.model_test_case import digits_pixels
 from tfmodels.models.cnn_classifier import CnnClassifier
@@ -50,3 +51,14 @@ def test_a_failing_converter_reports_its_error(conversion):
   assert result.returncode == 1 and not result.succeeded
   assert "conversion failed (exit code 1)" in result.failure()
   assert "missing" in result.stderr_tail and result.to_dict()["stderr_tail"]
+
+
+def test_signature_samples_take_turns_and_keep_their_inputs(tmp_path):
+  path = str(tmp_path / "samples.npz")
+  prefill = np.arange(6, dtype=np.int32).reshape(3, 1, 2)
+  decode = {"tokens": np.array([[[4]], [[5]]], np.int32), "kv_cache_k_0": np.ones((2, 1, 3), np.float32)}
+  write_signature_samples({"prefill": {"tokens": prefill}, "decode": decode}, path)
+  samples = list(signature_samples(path))
+  assert [key for key, _ in samples] == ["prefill", "decode", "prefill", "decode", "prefill"]
+  np.testing.assert_array_equal(samples[2][1]["tokens"], prefill[1])
+  assert set(samples[3][1]) == {"tokens", "kv_cache_k_0"} and samples[3][1]["tokens"].tolist() == [[5]]

@@ -11,7 +11,8 @@ import pytest
 
 from tests.edge.conftest import build_sentiment_models
 from tests.export.conftest import trained_model_dir
-from tests.testing.language_models import PROMPTS, exported_language_model, trained_language_model
+from edge.text_generator import TextGenerator
+from tests.testing.language_models import PROMPTS, SEQUENCE_LENGTH, exported_language_model, trained_language_model
 from tests.testing.without_tensorflow import run_without_tensorflow
 from tfmodels.generation import KerasNextToken
 from tfmodels.training.model_artifact import ModelArtifact
@@ -105,3 +106,16 @@ def test_bad_input_with_keras_prints_an_error_and_exits_1(language_model, tmp_pa
 def test_exactly_one_model_is_required(arguments):
   result = run_without_tensorflow("tools/generate.py", "--prompt=It is", *arguments)
   assert result.returncode == 1 and "Give either --model_dir (Keras) or --tflite (edge runtime)" in result.stderr
+
+
+def test_reprefill_length_of_a_window_is_full_window_decoding_on_the_edge(language_model):
+  model_dir, tflite = language_model
+  expected = TextGenerator(KerasNextToken(ModelArtifact.load(model_dir).load_model()),
+                           ModelArtifact.load(model_dir).char_vocabulary(), SEQUENCE_LENGTH).generate(PROMPTS[2], 40)
+  edge = run_without_tensorflow("tools/generate.py", f"--tflite={tflite}", f"--prompt={PROMPTS[2]}",
+                                "--max_tokens=40", f"--reprefill_length={SEQUENCE_LENGTH}", "--json")
+  assert edge.returncode == 0, edge.stderr
+  assert json.loads(edge.stdout)["token_ids"] == list(expected.token_ids)
+  refused = run_without_tensorflow("tools/generate.py", f"--tflite={tflite}", "--prompt=It", "--max_tokens=4",
+                                   f"--reprefill_length={SEQUENCE_LENGTH + 1}")
+  assert refused.returncode == 1 and "reprefill_length" in refused.stderr

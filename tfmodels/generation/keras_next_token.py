@@ -30,7 +30,7 @@ class KerasNextToken:
     return self._logits(np.asarray(window, np.int32)[None], np.int32(length)).numpy()
 
   @staticmethod
-  def generator(artifact: ModelArtifact) -> TextGenerator:
+  def generator(artifact: ModelArtifact, reprefill_length: int | None = None) -> TextGenerator:
     """The generation loop over the Keras model of a trained language-model directory, on its cached path
     (`KerasCachedLanguageModel`: prefill, then one step per token), as the edge runtime and the `generate` serving
     signature run it. `TextGenerator(KerasNextToken(model), ...)` is full-window decoding.
@@ -43,4 +43,4 @@ class KerasNextToken:
                           "Generate with a model trained with --model=transformer_lm or --model=lstm_lm; classify "
                           "with tools/evaluate.py or tools/predict.py.")
     return TextGenerator(KerasCachedLanguageModel(artifact.load_model()), artifact.char_vocabulary(),
-                         artifact.config.data.sequence_length)
+                         artifact.config.data.sequence_length, reprefill_length)

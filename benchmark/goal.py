@@ -74,10 +74,19 @@ DATA_GOALS: tuple[Goal, ...] = (
 )
 DATA_GOAL_KEYS = tuple(goal.key for goal in DATA_GOALS)
 
+# Text generation's figures, measured by `tools/benchmark_generation.py` (a run of their own).
+GENERATION_GOALS: tuple[Goal, ...] = (
+    Goal("generation_speedup_transformer", "transformer_lm generation: full-window file / prefill-decode file "
+         "(LiteRT float32, 1 thread, ms per character)", "x", ">=", 10.0),
+    Goal("generation_speedup_lstm", "lstm_lm generation: full-window file / prefill-decode file (LiteRT float32, "
+         "1 thread, ms per character)", "x", ">=", 30.0),
+)
+GENERATION_GOAL_KEYS = tuple(goal.key for goal in GENERATION_GOALS)
+
 
 def goal_for(key: str) -> Goal:
   """The goal of figure `key`; raises `KeyError` for an unknown figure."""
-  for goal in GOALS + DATA_GOALS:
+  for goal in GOALS + DATA_GOALS + GENERATION_GOALS:
     if goal.key == key:
       return goal
   raise KeyError(f"Unknown figure '{key}': expected one of {', '.join(GOAL_KEYS)}.")

@@ -94,6 +94,8 @@ class Exporter:
 
   # Figures every artifact of the report has (null when it could not be measured).
   figure_names = _FIGURES
+  # The signatures of the conversion SavedModel that go into each `.tflite` file.
+  conversion_signatures: tuple[str, ...] = ("serving_default",)
 
   def __new__(cls, model_dir: str, *args, **kwargs):
     # A language-model directory gets the exporter of next-token models (the arguments are the same).
@@ -359,7 +361,8 @@ class Exporter:
 
     def convert(mode: TfliteMode) -> ConversionResult:
       return convert_in_subprocess(conversion_model, mode.name, self.artifact.kind, representative,
-                                   os.path.join(work_dir, f"{self.name}_{mode.name}.tflite"))
+                                   os.path.join(work_dir, f"{self.name}_{mode.name}.tflite"),
+                                   signature_keys=self.conversion_signatures)
 
     with concurrent.futures.ThreadPoolExecutor(min(_PARALLEL_CONVERSIONS, len(self.modes))) as pool:
       conversions = list(pool.map(convert, self.modes))

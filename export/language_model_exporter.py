@@ -71,6 +71,7 @@ class LanguageModelExporter(Exporter):
   Keras LSTM cells, one step per token (`--lstm_graph` is the classifier's).
   """
 
+  conversion_signatures = (PREFILL, DECODE)
   figure_names = Exporter.figure_names + ("perplexity", "reference_perplexity", "perplexity_ratio",
                                           "milliseconds_per_prefill", "milliseconds_per_decode")
 

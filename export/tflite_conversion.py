@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 
 ABORT_MODES_VARIABLE = "TFMODELS_EXPORT_ABORT_MODES"
+# The signature a single-function conversion SavedModel has (`write_conversion_saved_model`).
+DEFAULT_SIGNATURE = "serving_default"
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _STDERR_TAIL_CHARS = 2000
 # Input index of the cell state of TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM op (schema order).
@@ -119,11 +121,13 @@ def signature_samples(path: str):
 
 
 def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative_path: str, output_path: str,
-                          timeout: float = 1800.0) -> ConversionResult:
-  """Converts `saved_model` in `mode` in a fresh Python process; returns how it went, crashes included."""
+                          timeout: float = 1800.0,
+                          signature_keys: tuple[str, ...] = (DEFAULT_SIGNATURE,)) -> ConversionResult:
+  """Converts the signatures `signature_keys` of `saved_model` in `mode` in a fresh Python process; returns how it
+  went, crashes included."""
   command = [sys.executable, "-m", "export.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
              f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}",
-             f"--parent_pid={os.getpid()}"]
+             f"--signature_keys={','.join(signature_keys)}", f"--parent_pid={os.getpid()}"]
   environment = dict(os.environ)  # the project is installed (pyproject.toml), so `-m export...` finds it anywhere
   environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   start = time.perf_counter()
@@ -140,14 +144,19 @@ def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative
                           "" if written else completed.stderr[-_STDERR_TAIL_CHARS:])
 
 
-def convert(saved_model: str, mode_name: str, kind: str, representative_path: str) -> bytes:
-  """Converts `saved_model` in one mode, in this process; returns the flatbuffer."""
+def convert(saved_model: str, mode_name: str, kind: str, representative_path: str,
+            signature_keys: tuple[str, ...] = (DEFAULT_SIGNATURE,)) -> bytes:
+  """Converts the signatures `signature_keys` of `saved_model` in one mode, in this process; returns the flatbuffer.
+
+  The keys are named because Keras' `ExportArchive` adds a `serving_default` alias of the first endpoint to a
+  SavedModel without one: converted too, it would be a subgraph of its own (in `full_int8` with float weights).
+  """
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
   from export.tflite_modes import MODES  # pylint: disable=g-import-not-at-top
 
-  converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+  converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=list(signature_keys))
 
   def representative_dataset():
     if representative_path.endswith(".npz"):  # samples of several signatures, each already at its static shape
@@ -243,12 +252,14 @@ def main(argv: list[str] | None = None) -> None:
   parser = argparse.ArgumentParser(description="Converts one mode of a conversion SavedModel to .tflite.")
   for name in ("saved_model", "mode", "kind", "representative", "output"):
     parser.add_argument(f"--{name}", required=True)
+  parser.add_argument("--signature_keys", default=DEFAULT_SIGNATURE)
   parser.add_argument("--parent_pid", type=int, required=True)
   args = parser.parse_args(argv)
   die_with_parent(args.parent_pid)
   if args.mode in os.environ.get(ABORT_MODES_VARIABLE, "").split(","):
     os.abort()
-  content = convert(args.saved_model, args.mode, args.kind, args.representative)
+  content = convert(args.saved_model, args.mode, args.kind, args.representative,
+                    tuple(args.signature_keys.split(",")))
   temporary = f"{args.output}.tmp"
   with open(temporary, "wb") as f:
     f.write(content)

@@ -105,7 +105,7 @@ def test_the_file_has_the_cached_signatures_its_metadata_names(exported):
   model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
   keras_model = ModelArtifact.load(model_dir).load_model()
   info = model.metadata.language_model
-  assert model.cached and set(info.signatures) == {"serving_default", "prefill", "decode"}
+  assert model.cached and set(info.signatures) == {"prefill", "decode"}
   assert info.cache == keras_model.cache_names()
   assert set(info.signatures["decode"]["inputs"]) == {"tokens", "input_pos", *info.cache}
   assert set(info.signatures["prefill"]["outputs"]) == {"logits", *info.cache}

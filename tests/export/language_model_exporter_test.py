@@ -14,7 +14,7 @@ from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
 from export.export_error import ExportError
 from export.exporter import Exporter
 from export.language_model_exporter import LanguageModelExporter
-from export.tflite_conversion import fused_lstm_ops
+from export.tflite_ops import TfliteOps
 from export.warmup_requests import read_warmup_requests
 from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_GATES, TEST_WINDOWS,
                                            exported_language_model, trained_language_model)
@@ -76,8 +76,9 @@ def test_every_artifact_passes_its_gates(exported):
   ops = {op["name"] for op in float32["ops"]["ops"]}
   assert not float32["ops"]["custom_ops"]
   if exported.architecture == "lstm_lm":
-    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in ops and float32["ops"]["variable_tensors"] > 0
-    assert report["model"]["lstm_graph"] == "fused"
+    # Cell steps in a loop: no fused LSTM op, so no state left in variable tensors between calls.
+    assert "WHILE" in ops and float32["ops"]["variable_tensors"] == 0
+    assert report["model"]["lstm_graph"] is None
   else:
     assert "BATCH_MATMUL" in ops and float32["ops"]["variable_tensors"] == 0
 
@@ -90,7 +91,8 @@ def test_windows_verified_in_chunks_give_the_figures_of_one_pass(exported, tmp_p
   assert report["passed"], report["failures"]
   assert report["dataset"] == exported.report["dataset"]
   assert report["reference_perplexity"] == exported.report["reference_perplexity"]
-  figures = [name for name in LanguageModelExporter.figure_names if name != "size_bytes"]
+  figures = [name for name in LanguageModelExporter.figure_names
+             if name != "size_bytes" and not name.startswith("milliseconds")]
   for fmt, key in (("saved_model", "serving_default"), ("tflite", "float32")):
     chunked, whole = _artifact(report, fmt, key), _artifact(exported.report, fmt, key)
     assert {name: chunked[name] for name in figures} == {name: whole[name] for name in figures}, key
@@ -192,12 +194,13 @@ def test_exporter_hands_language_models_to_their_exporter(tmp_path_factory, tmp_
   assert not os.path.exists(tmp_path / "out")
 
 
-def test_float_lstms_are_not_clipped_and_integer_ones_are(tmp_path_factory):
+def test_an_lstm_prefill_is_one_cell_step_in_a_loop(tmp_path_factory):
   export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "lstm_lm")
-  # Keras' LSTM has no cell clip, and this trained one's cell state goes past the converter's clip of 10.
-  for mode, clip in (("float32", 0.0), ("dynamic_int8", 0.0), ("full_int8", 10.0)):
-    model = flatbuffer_utils.read_model(os.path.join(export_dir, "tflite", f"pride_lstm_lm_{mode}.tflite"))
-    assert [op.builtinOptions.cellClip for _, op in fused_lstm_ops(model)] == [clip], mode
+  for mode in _MODES:
+    ops = TfliteOps.read(os.path.join(export_dir, "tflite", f"pride_lstm_lm_{mode}.tflite"))
+    # prefill loops over the real tokens (no unrolled window), and no fused LSTM holds the weights a second time.
+    counts = {name: count for (name, _), count in ops.ops.items()}
+    assert counts.get("WHILE") == 1 and "UNIDIRECTIONAL_SEQUENCE_LSTM" not in counts, mode
 
 
 def test_full_int8_attention_scores_keep_a_range_of_real_scores(tmp_path_factory):
@@ -216,10 +219,10 @@ def test_each_file_has_prefill_and_decode_sharing_one_copy_of_the_weights(export
     entry = _artifact(exported.report, "tflite", mode)
     assert entry["milliseconds_per_prefill"] > 0 and entry["milliseconds_per_decode"] > 0, mode
     model = flatbuffer_utils.read_model(exported.tflite(mode))
-    assert sorted(s.signatureKey.decode() for s in model.signatureDefs) == ["decode", "prefill", "serving_default"]
+    assert sorted(s.signatureKey.decode() for s in model.signatureDefs) == ["decode", "prefill"]
     constants = [bytes(buffer.data) for buffer in model.buffers if buffer.data is not None and len(buffer.data) > 512]
     assert len(constants) == len(set(constants)), f"{mode}: a weight is stored twice"
-    if mode == "float32" and exported.architecture == "transformer_lm":
-      # One copy: the constants weigh what the float32 weights weigh (4 bytes per parameter), not three times it.
+    if mode == "float32":
+      # One copy: the constants weigh what the float32 weights weigh (4 bytes per parameter), not twice it.
       assert sum(len(c) for c in constants) <= 1.1 * 4 * parameters
   assert _artifact(exported.report, "tflite", "float32")["greedy_text_equal"]

@@ -8,7 +8,7 @@ from tensorflow.lite.tools import flatbuffer_utils
 
 from ai_edge_litert import schema_py_generated as schema
 from export.lstm_graph import fused_lstm_logits, unrolled_copy
-from export.tflite_conversion import convert, write_conversion_saved_model
+from export.tflite_conversion import convert, fused_lstm_ops, write_conversion_saved_model
 from export.tflite_ops import TfliteOps
 from export.verification import TfliteRunner
 from tests.testing.model_test_case import DIGITS_VOCAB_SIZE, digits_token_ids
@@ -63,6 +63,9 @@ def test_float32_tflite_holds_fused_lstms_and_matches_keras(conversion_model, tm
   ops = TfliteOps.read(path)
   assert ops.ops[("UNIDIRECTIONAL_SEQUENCE_LSTM", 1)] == 2 and ops.builtin_only
   assert ops.variable_tensors == 4  # h and c of each direction
+  # Keras' LSTM has no cell clip: the float kernels must not clip either.
+  tflite = flatbuffer_utils.read_model(str(path))
+  assert [op.builtinOptions.cellClip for _, op in fused_lstm_ops(tflite)] == [0.0, 0.0]
   ids = _token_ids(40)
   np.testing.assert_allclose(TfliteRunner(str(path)).logits(ids), model(ids).numpy(), atol=1e-4)
 

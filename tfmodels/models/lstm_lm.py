@@ -71,7 +71,10 @@ class LstmLm(TokenSequenceModel):
     return ((batch_size, self.lstm_units),) * (2 * self.num_layers)
 
   def prefill(self, token_ids):
-    """Reads a right-padded window at inference step by step; returns the states after its last real token.
+    """Reads a right-padded window at inference step by step, up to its last real token; returns the states there.
+
+    The steps are a while loop that runs as many times as the longest window has real tokens (not a chain of
+    `sequence_length` unrolled steps): a short prompt costs a few steps, and a TFLite file holds one step's ops.
 
     Args:
       token_ids: int32 `(batch, sequence_length)`: the real tokens first, then padding (0).
@@ -80,13 +83,18 @@ class LstmLm(TokenSequenceModel):
       `(logits, cache)`: float32 `(batch, vocab_size)` logits of the token after each window's last real token, and
       the LSTM states there (as `decode` leaves them).
     """
-    cache = tuple(ops.zeros(shape, self.compute_dtype) for shape in self.cache_shapes(ops.shape(token_ids)[0]))
-    for step in range(self.sequence_length):
-      tokens = token_ids[:, step]
-      stepped = self._step(tokens, cache)
-      # Padding leaves the states as the last real token left them: a blend with 0 and 1 is exact.
-      real = ops.cast(ops.not_equal(tokens, 0), self.compute_dtype)[:, None]  # (batch, 1)
-      cache = tuple(real * new + (1.0 - real) * old for new, old in zip(stepped, cache))
+    lengths = ops.sum(ops.cast(ops.not_equal(token_ids, 0), "int32"), axis=1)  # (batch,)
+    zeros = tuple(ops.zeros(shape, self.compute_dtype) for shape in self.cache_shapes(ops.shape(token_ids)[0]))
+
+    def step(position, *cache):
+      stepped = self._step(ops.take(token_ids, position, axis=1), cache)
+      # Rows whose window ended keep their states: a blend with 0 and 1 is exact.
+      real = ops.cast(position < lengths, self.compute_dtype)[:, None]  # (batch, 1)
+      return (position + 1, *(real * new + (1.0 - real) * old for new, old in zip(stepped, cache)))
+
+    steps = ops.max(lengths)
+    cache = tuple(ops.while_loop(lambda position, *_: position < steps, step,
+                                 (ops.convert_to_tensor(0, "int32"), *zeros))[1:])
     return self.logits(cache[-2]), cache  # the last LSTM's output is its h
 
   def decode(self, token_ids, positions, cache):

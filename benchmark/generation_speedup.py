@@ -69,18 +69,18 @@ def full_window_file(model_dir: str, work_dir: str) -> str:
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
   from export.next_token_graph import next_token_logits, tflite_position_logits  # pylint: disable=g-import-not-at-top
-  from export.tflite_conversion import convert_in_subprocess, write_conversion_saved_model  # pylint: disable=g-import-not-at-top
+  from export import tflite_conversion  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
 
   artifact = ModelArtifact.load(model_dir)
   model = artifact.load_model()
   position_logits = tflite_position_logits(model)
   saved_model = os.path.join(work_dir, "full_window_saved_model")
-  write_conversion_saved_model(lambda token_ids: next_token_logits(position_logits, token_ids),
+  tflite_conversion.write_conversion_saved_model(lambda token_ids: next_token_logits(position_logits, token_ids),
                                tf.TensorSpec((1, artifact.config.data.sequence_length), tf.int32, name="token_ids"),
                                saved_model)
   output = os.path.join(work_dir, "full_window_float32.tflite")
-  result = convert_in_subprocess(saved_model, "float32", "text", "", output)
+  result = tflite_conversion.convert_in_subprocess(saved_model, "float32", "text", "", output)
   if not result.succeeded:
     raise RuntimeError(f"The full-window file did not convert: {result.failure()}")
   return output

@@ -117,18 +117,23 @@ def _language_model_markdown(report: dict) -> str:
   if model.get("lstm_graph"):
     lines.append(f"- LSTM in TFLite: {model['lstm_graph_note']}")
   for artifact in report["artifacts"]:
-    if artifact.get("generated_tokens"):
+    if artifact.get("greedy_text_equal") is not None:  # a .tflite file's prefill and decode
+      lines.append(f"- {artifact_label(artifact)}: greedy text through prefill and decode "
+                   f"{'equal to' if artifact['greedy_text_equal'] else '**not**'} full-window Keras' on "
+                   f"{artifact['generation_prompts']} test prompts ({artifact['generated_tokens']} tokens)")
+    elif artifact.get("generated_tokens"):
       lines.append(f"- {artifact_label(artifact)}: greedy text {'equal to' if artifact['passed'] else '**not**'} "
                    f"Keras' on {artifact['num_examples']} test prompts ({artifact['generated_tokens']} tokens)")
   lines += [
       "",
       "| artifact | size | perplexity | / Keras | top-1 agreement | next-token accuracy | max abs logit error "
-      "| ms / token | passed |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+      "| prefill ms | decode ms / token | passed |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
   ]
   for artifact in report["artifacts"]:
     measured = artifact.get("perplexity") is not None
-    latency = artifact.get("milliseconds_per_example")
+    prefill = artifact.get("milliseconds_per_prefill")
+    latency = artifact.get("milliseconds_per_decode", artifact.get("milliseconds_per_example"))
     lines.append("| " + " | ".join([
         artifact_label(artifact),
         _size(artifact.get("size_bytes")),
@@ -137,6 +142,7 @@ def _language_model_markdown(report: dict) -> str:
         _percent(artifact["top1_agreement"]) if measured else "-",
         _percent(artifact["accuracy"]) if measured else "-",
         f"{artifact['max_abs_logit_error']:.3g}" if measured else "-",
+        f"{prefill:.3f}" if prefill is not None else "-",
         f"{latency:.3f}" if latency is not None else "-",
         "yes" if artifact["passed"] else "**no**",
     ]) + " |")

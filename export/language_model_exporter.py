@@ -255,7 +255,8 @@ class LanguageModelExporter(Exporter):
     if mode.name != "float32" or not result.get("path"):
       return result
     failures = self._cached_text_failures(result["path"])
-    result.update(generated_tokens=_GENERATION_PROMPTS * (self.sequence_length + 8), greedy_text_equal=not failures)
+    result.update(generation_prompts=_GENERATION_PROMPTS,
+                  generated_tokens=_GENERATION_PROMPTS * (self.sequence_length + 8), greedy_text_equal=not failures)
     if failures:
       result.update(passed=False, failures=result["failures"] + failures)
       metadata = ModelMetadata.read(result["metadata_path"])

@@ -2,7 +2,8 @@ r"""Measures text generation: the full-window next-token file against the export
 LiteRT, and the SavedModel's generate signature.
 
   python tools/benchmark_generation.py        # trains both novels presets for 1 epoch first (about 10 min in all)
-  python tools/benchmark_generation.py --model_dirs=transformer_lm=runs/novels_transformer_lm,lstm_lm=runs/novels_lstm_lm
+  python tools/benchmark_generation.py \
+      --model_dirs=transformer_lm=runs/novels_transformer_lm,lstm_lm=runs/novels_lstm_lm
 
 Writes benchmarks/generation_results.json and the generation section of BENCHMARKS.md (between its
 generation-benchmark markers).

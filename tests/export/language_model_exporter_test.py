@@ -108,6 +108,9 @@ def test_the_layout_report_and_warmup_requests(exported):
     markdown = f.read()
   assert "**PASSED**" in markdown and "| tflite full_int8 |" in markdown and "| SavedModel generate |" in markdown
   assert "greedy text equal to Keras' on 3 test prompts" in markdown
+  assert ("tflite float32: greedy text through prefill and decode equal to full-window Keras' on 3 test prompts"
+          in markdown)
+  assert "| prefill ms | decode ms / token |" in markdown
   with open(os.path.join(export_dir, "perplexity_size_per_mode.png"), "rb") as f:
     assert f.read(8) == b"\x89PNG\r\n\x1a\n"
   requests = read_warmup_requests(os.path.join(export_dir, "serving", exported.name, "1"))

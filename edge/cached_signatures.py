@@ -11,11 +11,16 @@ from edge.model_metadata import DECODE, PREFILL, TensorInfo
 
 class CachedSignatures:
   """Runs a file's `prefill` and `decode` signatures (`export.next_token_graph.generation_signatures`) and holds
-  their cache as float32 numpy arrays between the calls.
+  their cache as float32 numpy arrays between the calls: `prefill` fills it, and each `decode` adds what it returns
+  (an LSTM's new states, or a transformer's key and value of the position, written there).
 
   Each signature quantizes its inputs and dequantizes its outputs with its own scales (in `full_int8` the cache
   comes out as int8 with scales that differ from the next signature's inputs), so the cache is kept as real values
   and each call converts it. No argument checks: `EdgeLanguageModel` checks what users give.
+
+  The signatures are invoked through the interpreter's own calls (set each input, invoke, read each output), with
+  their tensors allocated once here: LiteRT's `SignatureRunner.__call__` resizes and reallocates every input at
+  every call, which made a transformer decode step cost 0.66 ms instead of 0.49 ms (novels preset, one thread).
 
   Args:
     interpreter: a LiteRT interpreter of the file.
@@ -30,6 +35,8 @@ class CachedSignatures:
     self._runners = {}
     for key in (PREFILL, DECODE):
       runner = interpreter.get_signature_runner(key)
+      # pylint: disable=protected-access  (the runner's tensor indices; the shapes are static, so one allocation)
+      runner._interpreter_wrapper.AllocateTensors(runner._subgraph_index)
       self._runners[key] = (runner, {name: TensorInfo.from_details(d) for name, d in
                                      runner.get_input_details().items()},
                             {name: TensorInfo.from_details(d) for name, d in runner.get_output_details().items()})
@@ -53,13 +60,30 @@ class CachedSignatures:
     return self._run(DECODE, {"tokens": np.array([[token]], np.int32), "input_pos": np.array([position], np.int32),
                               **self._cache})
 
+  def _write(self, position: int, entries: dict[str, np.ndarray]) -> None:
+    """Puts what a decode step returns into the cache: a tensor of the cache's shape replaces it (an LSTM's
+    states), one a single position long is written at `position` (a transformer's key or value)."""
+    for name, entry in entries.items():
+      held = self._cache[name]
+      if entry.shape == held.shape:
+        self._cache[name] = entry
+      else:
+        held[:, position:position + 1] = entry
+
   def _run(self, key: str, inputs: dict[str, np.ndarray], keep_cache: bool = True) -> np.ndarray:
     runner, input_infos, output_infos = self._runners[key]
-    values = {name: input_infos[name].quantize(value) for name, value in inputs.items()}
+    # pylint: disable=protected-access
+    wrapper, subgraph = runner._interpreter_wrapper, runner._subgraph_index
     start = time.perf_counter()
-    outputs = runner(**values)
+    for name, value in inputs.items():
+      wrapper.SetTensor(runner._inputs[name], input_infos[name].quantize(value), subgraph)
+    wrapper.Invoke(subgraph)
+    outputs = {name: wrapper.GetTensor(index, subgraph) for name, index in runner._outputs}
     self.seconds[key] += time.perf_counter() - start
     self.calls[key] += 1
-    if keep_cache:
+    if keep_cache and key == PREFILL:
       self._cache = {name: output_infos[name].dequantize(outputs[name]) for name in self.cache_names}
+    elif keep_cache:
+      self._write(inputs["input_pos"][0], {name: output_infos[name].dequantize(outputs[name])
+                                           for name in self.cache_names})
     return output_infos["logits"].dequantize(outputs["logits"][0])

@@ -106,7 +106,7 @@ class TensorInfo:
     """Real values -> what the tensor stores (unchanged but for the dtype when it is not quantized)."""
     dtype = np.dtype(self.dtype)
     if not self.quantized:
-      return np.asarray(values).astype(dtype)
+      return np.asarray(values).astype(dtype, copy=False)
     # As TFLite's QUANTIZE kernel: float32 arithmetic, rounding half away from zero, then the zero point.
     scaled = np.asarray(values).astype(np.float32) / np.float32(self.scale)
     rounded = np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))
@@ -116,7 +116,7 @@ class TensorInfo:
   def dequantize(self, values: np.ndarray) -> np.ndarray:
     """What the tensor stores -> real values, float32."""
     if not self.quantized:
-      return np.asarray(values).astype(np.float32)
+      return np.asarray(values).astype(np.float32, copy=False)
     return ((np.asarray(values).astype(np.float32) - np.float32(self.zero_point)) *
             np.float32(self.scale)).astype(np.float32)
 

@@ -168,7 +168,59 @@ def convert(saved_model: str, mode_name: str, kind: str, representative_path: st
   mode = MODES[mode_name]
   mode.configure(converter, kind, representative_dataset)
   content = converter.convert()
-  return widen_lstm_cell_state(content) if mode.integer_only else remove_lstm_cell_clip(content)
+  content = widen_lstm_cell_state(content) if mode.integer_only else remove_lstm_cell_clip(content)
+  return share_quantization_parameters(content) if mode.optimize else content
+
+
+def share_quantization_parameters(content: bytes) -> bytes:
+  """Writes the model again with each distinct quantization-parameter table and vector stored once.
+
+  TFLite attaches quantization parameters to tensors, and tensors belong to one subgraph: a file with several
+  signatures (a language model's `prefill` and `decode`) shares its weight buffers but repeats every weight's
+  per-channel scales and zero points in each subgraph, and per-channel zero points are int64 zeros, one per
+  channel. In the novels transformer's `full_int8` file they took 174 KB of 935 KB (size 0.358x float32). A
+  FlatBuffer may point many tensors at one table or vector (readers follow offsets; the schema has no ownership), so
+  equal tables and equal vectors are written once: 804 KB (0.308x) here, with outputs bit-identical (tested).
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=g-import-not-at-top
+  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
+
+  model = flatbuffer_utils.read_model_from_bytearray(content)
+  original_pack = schema.QuantizationParametersT.Pack
+  vectors: dict[tuple[str, bytes], int] = {}
+  tables: dict[tuple, int] = {}
+  adders = (schema.QuantizationParametersAddMin, schema.QuantizationParametersAddMax,
+            schema.QuantizationParametersAddScale, schema.QuantizationParametersAddZeroPoint)
+
+  def shared_pack(parameters, builder):
+    if parameters.details is not None:  # custom quantization details: written as they are
+      return original_pack(parameters, builder)
+    fields = [None if values is None else np.asarray(values, dtype) for values, dtype in (
+        (parameters.min, np.float32), (parameters.max, np.float32), (parameters.scale, np.float32),
+        (parameters.zeroPoint, np.int64))]
+    key = (*(None if values is None else values.tobytes() for values in fields), parameters.quantizedDimension,
+           *(None if values is None else len(values) for values in fields))
+    if key not in tables:
+      offsets = []
+      for values in fields:
+        if values is not None and (values.dtype.str, values.tobytes()) not in vectors:
+          vectors[values.dtype.str, values.tobytes()] = builder.CreateNumpyVector(values)
+        offsets.append(None if values is None else vectors[values.dtype.str, values.tobytes()])
+      schema.QuantizationParametersStart(builder)
+      for offset, add in zip(offsets, adders):
+        if offset is not None:
+          add(builder, offset)
+      schema.QuantizationParametersAddDetailsType(builder, parameters.detailsType)
+      schema.QuantizationParametersAddQuantizedDimension(builder, parameters.quantizedDimension)
+      tables[key] = schema.QuantizationParametersEnd(builder)
+    return tables[key]
+
+  schema.QuantizationParametersT.Pack = shared_pack
+  try:
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+  finally:
+    schema.QuantizationParametersT.Pack = original_pack
 
 
 def remove_lstm_cell_clip(content: bytes) -> bytes:

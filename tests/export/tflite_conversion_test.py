@@ -5,10 +5,13 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.lite.tools import flatbuffer_utils
 
-from export.tflite_conversion import (ABORT_MODES_VARIABLE, convert_in_subprocess, signature_samples,
-                                      write_conversion_saved_model, write_signature_samples)
+from ai_edge_litert.interpreter import Interpreter
+from export.tflite_conversion import (ABORT_MODES_VARIABLE, convert_in_subprocess, share_quantization_parameters,
+                                      signature_samples, write_conversion_saved_model, write_signature_samples)
 from export.tflite_ops import TfliteOps
+from tests.testing.language_models import SEQUENCE_LENGTH, exported_language_model
 from tests.testing.model_test_case import digits_pixels
 from tfmodels.models.cnn_classifier import CnnClassifier
 
@@ -62,3 +65,22 @@ def test_signature_samples_take_turns_and_keep_their_inputs(tmp_path):
   assert [key for key, _ in samples] == ["prefill", "decode", "prefill", "decode", "prefill"]
   np.testing.assert_array_equal(samples[2][1]["tokens"], prefill[1])
   assert set(samples[3][1]) == {"tokens", "kv_cache_k_0"} and samples[3][1]["tokens"].tolist() == [[5]]
+
+
+def test_shared_quantization_parameters_keep_outputs_and_shrink_a_two_signature_file(tmp_path_factory):
+  export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "transformer_lm")
+  path = os.path.join(export_dir, "tflite", "pride_transformer_lm_full_int8.tflite")
+  with open(path, "rb") as f:
+    written = f.read()
+  # Undo the sharing (every tensor's parameters packed on their own), then share again.
+  unshared = bytes(flatbuffer_utils.convert_object_to_bytearray(flatbuffer_utils.read_model_from_bytearray(written)))
+  shared = share_quantization_parameters(unshared)
+  assert len(shared) < len(unshared) and len(shared) == len(written)
+  window = np.zeros((1, SEQUENCE_LENGTH), np.int32)
+  window[0, :12] = np.arange(2, 14)
+  logits = []
+  for content in (unshared, shared):
+    interpreter = Interpreter(model_content=content, num_threads=1)
+    outputs = interpreter.get_signature_runner("prefill")(tokens=window)
+    logits.append(np.array(outputs["logits"]))
+  np.testing.assert_array_equal(logits[0], logits[1])

@@ -9,6 +9,11 @@ top-1 agreement with Keras).
 `masked_softmax` fills each masked score with its row's lowest score minus `MASK_MARGIN` instead. A masked position
 then gets at most e^-16 (1e-7) of the weight of the row's best before it is zeroed, so float results stay within
 1e-4 of Keras' masking, while the int8 range spans only the real scores and the margin.
+
+With `multiply=True` the mask is applied by multiplying with 0 and 1 (exact in float) instead of `where`: TFLite's
+`SELECT_V2` has no XNNPACK kernel, and two of them per block cut a decode step into 7 delegate partitions. A mask
+the converter folds into a constant (a prefill's causal mask) stays boolean: as floats it would be four times the
+bytes in the file.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ from keras import ops
 MASK_MARGIN = 16.0
 
 
-def masked_softmax(scores, mask):
+def masked_softmax(scores, mask, multiply: bool = False):
   """Softmax of `scores` `(..., S)` over the keys where `mask` (broadcastable, True = may attend) holds.
 
-  As Keras' `Softmax` layer, a query that may attend nothing (padding) gets all-zero weights.
+  As Keras' `Softmax` layer, a query that may attend nothing (padding) gets all-zero weights. `multiply` applies the
+  mask with arithmetic instead of `where` (the same values; see the module docstring).
   """
-  mask = ops.cast(mask, "bool")
   floor = ops.min(scores, axis=-1, keepdims=True) - MASK_MARGIN  # (..., 1)
+  if multiply:
+    keep = ops.cast(mask, scores.dtype)  # 1 = may attend, 0 = masked
+    return ops.softmax(scores * keep + floor * (1.0 - keep), axis=-1) * keep
+  mask = ops.cast(mask, "bool")
   return ops.where(mask, ops.softmax(ops.where(mask, scores, floor), axis=-1), 0.0)

@@ -106,14 +106,35 @@ class TransformerEncoderBlock(keras.layers.Layer):
     Returns:
       `(outputs (batch, 1, d_model), key_cache, value_cache)` with the position written.
     """
-    query, key, value = self._projections(inputs)  # (batch, 1, heads, key_dim) each
+    outputs, key, value = self.decode_step(inputs, key_cache, value_cache, position)
     length = ops.shape(key_cache)[1]
     # A one-hot blend rather than a scatter: multiplications by 0 and 1 are exact, and stay builtin and quantizable.
     written = ops.one_hot(position, length, dtype=key_cache.dtype)[:, :, None, None]  # (batch, T, 1, 1)
-    key_cache = key_cache * (1.0 - written) + key * written
-    value_cache = value_cache * (1.0 - written) + value * written
-    visible = ops.arange(length)[None, :] <= position[:, None]  # (batch, T)
-    return self._attend(inputs, query, key_cache, value_cache, visible[:, None, None, :]), key_cache, value_cache
+    return (outputs, key_cache * (1.0 - written) + key * written, value_cache * (1.0 - written) + value * written)
+
+  def decode_step(self, inputs, key_cache, value_cache, position):
+    """`decode` without writing the cache: returns the position's key and value beside the output.
+
+    The position attends over the cache's positions `0..position-1` and over its own key and value, which is what
+    `decode` computes, without reading or writing the whole cache once more per block (a runtime that holds the
+    cache writes the returned key and value at `position` itself).
+
+    Returns:
+      `(outputs (batch, 1, d_model), key (batch, 1, heads, key_dim), value (batch, 1, heads, key_dim))`.
+    """
+    attention = self.attention
+    # pylint: disable=protected-access
+    query, key, value = self._projections(inputs)  # (batch, 1, heads, key_dim) each
+    query = ops.multiply(query, ops.cast(attention._inverse_sqrt_key_dim, query.dtype))
+    scores = ops.concatenate([ops.einsum(attention._dot_product_equation, key_cache, query),
+                              ops.einsum(attention._dot_product_equation, key, query)], axis=-1)  # (b, h, 1, T+1)
+    length = ops.shape(key_cache)[1]
+    earlier = ops.arange(length)[None, :] < position[:, None]  # (batch, T)
+    visible = ops.concatenate([earlier, ops.ones_like(earlier[:, :1])], axis=-1)  # (batch, T+1): itself too
+    weights = masked_softmax(scores, visible[:, None, None, :], multiply=True)  # (batch, heads, 1, T+1)
+    combined = (ops.einsum(attention._combine_equation, weights[..., :length], value_cache)
+                + ops.einsum(attention._combine_equation, weights[..., length:], value))  # (batch, 1, heads, d)
+    return self._residual_and_feed_forward(inputs, attention._output_dense(combined), training=False), key, value
 
   def _projections(self, inputs):
     """Query, key and value of every position: each `(batch, seq, heads, key_dim)`."""

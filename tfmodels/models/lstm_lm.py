@@ -112,6 +112,10 @@ class LstmLm(TokenSequenceModel):
     cache = self._step(token_ids, cache)
     return self.logits(cache[-2]), cache
 
+  def decode_step(self, token_ids, positions, cache):
+    """`decode`: an LSTM's step replaces its whole cache (the states), so what it adds is the new cache."""
+    return self.decode(token_ids, positions, cache)
+
   def _step(self, token_ids, cache):
     """The states after one token per row: the Keras LSTM cells, one after the other."""
     x = self.embedding(token_ids)  # (batch, embedding_dim)

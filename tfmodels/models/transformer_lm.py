@@ -24,6 +24,7 @@ class TransformerLm(TokenSequenceModel):
   Generation runs in constant work per token through a key/value cache (`prefill`, then `decode` per token): the
   cache is a tuple `(keys_0, values_0, keys_1, values_1, ...)`, one pair per block, each
   `(batch, sequence_length, num_heads, embedding_dim // num_heads)` (`cache_shapes`), held by the caller.
+  `decode_step` returns only the position's keys and values, for a caller that writes them into its cache itself.
 
   With `tie_embeddings` the output logits are the final states times the transposed token embedding (no separate
   output layer); otherwise a dense layer computes them. Either way they are float32, also under mixed precision.
@@ -121,6 +122,18 @@ class TransformerLm(TokenSequenceModel):
       x, keys, values = block.decode(x, cache[2 * i], cache[2 * i + 1], positions)  # (batch, 1, embedding_dim)
       written += [keys, values]
     return self._output_logits(x)[:, 0], tuple(written)
+
+  def decode_step(self, token_ids, positions, cache):
+    """`decode` that returns only what it adds to the cache: `(logits, entries)`, the key and value of the position
+    for each block, `(batch, 1, num_heads, head_dim)` each in cache order, for the holder of the cache to write at
+    `positions` (the result then equals `decode`'s). The TFLite `decode` signature runs this, so a step reads the
+    cache once and writes nothing of it."""
+    x = self.embedding.embed_at(token_ids[:, None], positions[:, None])  # (batch, 1, embedding_dim)
+    entries = []
+    for i, block in enumerate(self.blocks):
+      x, key, value = block.decode_step(x, cache[2 * i], cache[2 * i + 1], positions)  # (batch, 1, embedding_dim)
+      entries += [key, value]
+    return self._output_logits(x)[:, 0], tuple(entries)
 
   def _output_logits(self, x):
     """float32 logits of final states `(batch, seq, embedding_dim)`: `(batch, seq, vocab_size)`."""

@@ -33,15 +33,26 @@ class TfliteOps:
   variable_tensors: int
 
   @classmethod
-  def read(cls, path: str | os.PathLike) -> "TfliteOps":
-    """Lists the operators of the `.tflite` file at `path`."""
+  def read(cls, path: str | os.PathLike, signature: str | None = None) -> "TfliteOps":
+    """Lists the operators of the `.tflite` file at `path` (of one signature's subgraph when `signature` is given)."""
     with open(path, "rb") as f:
-      return cls.parse(f.read())
+      return cls.parse(f.read(), signature)
 
   @classmethod
-  def parse(cls, content: bytes) -> "TfliteOps":
-    """Lists the operators of a TFLite flatbuffer."""
+  def parse(cls, content: bytes, signature: str | None = None) -> "TfliteOps":
+    """Lists the operators of a TFLite flatbuffer (of one signature's subgraph when `signature` is given).
+
+    Raises:
+      ValueError: the model has no such signature.
+    """
     model = schema.Model.GetRootAsModel(content, 0)
+    subgraphs = range(model.SubgraphsLength())
+    if signature is not None:
+      keys = {model.SignatureDefs(i).SignatureKey().decode("utf-8"): model.SignatureDefs(i).SubgraphIndex()
+              for i in range(model.SignatureDefsLength())}
+      if signature not in keys:
+        raise ValueError(f"The model has no signature {signature!r}; it has {sorted(keys)}.")
+      subgraphs = [keys[signature]]
     codes = []
     for i in range(model.OperatorCodesLength()):
       code = model.OperatorCodes(i)
@@ -53,7 +64,7 @@ class TfliteOps:
         codes.append((_BUILTIN_NAMES.get(builtin, f"BUILTIN_{builtin}"), code.Version(), False))
     uses: collections.Counter = collections.Counter()
     variables = 0
-    for s in range(model.SubgraphsLength()):
+    for s in subgraphs:
       subgraph = model.Subgraphs(s)
       for o in range(subgraph.OperatorsLength()):
         name, version, _ = codes[subgraph.Operators(o).OpcodeIndex()]
@@ -61,6 +72,11 @@ class TfliteOps:
       variables += sum(bool(subgraph.Tensors(t).IsVariable()) for t in range(subgraph.TensorsLength()))
     custom = tuple(sorted({name for name, _, is_custom in codes if is_custom}))
     return cls(ops=dict(sorted(uses.items())), custom_ops=custom, variable_tensors=variables)
+
+  @property
+  def count(self) -> int:
+    """Operator uses in all."""
+    return sum(self.ops.values())
 
   @property
   def flex_ops(self) -> tuple[str, ...]:

@@ -1,8 +1,12 @@
 """Tests of export/tflite_ops.py: op listing, and the detection of ops LiteRT cannot run."""
 
+import os
+
+import pytest
 import tensorflow as tf
 
 from export.tflite_ops import TfliteOps
+from tests.testing.language_models import exported_language_model
 
 
 def _convert(function, input_spec, *ops_sets) -> bytes:
@@ -34,3 +38,12 @@ def test_a_select_tf_op_is_caught_as_flex(tmp_path):
   assert not ops.builtin_only
   assert set(ops.flex_ops) == {"FlexStringLength", "FlexStringLower"}
   assert set(ops.flex_ops) <= set(ops.custom_ops)
+
+
+def test_one_signature_of_a_language_model_file(tmp_path_factory):
+  export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "transformer_lm")
+  path = os.path.join(export_dir, "tflite", "pride_transformer_lm_float32.tflite")
+  whole, prefill, decode = TfliteOps.read(path), TfliteOps.read(path, "prefill"), TfliteOps.read(path, "decode")
+  assert prefill.count + decode.count == whole.count and 0 < decode.count < whole.count
+  with pytest.raises(ValueError, match="no signature 'serving_default'"):
+    TfliteOps.read(path, "serving_default")

@@ -259,7 +259,7 @@ def test_a_serving_model_that_fails_to_write_leaves_no_version(digits_model_dir,
   monkeypatch.setattr(saved_model_export, "write_serving_saved_model", half_write)
   # This test is about the SavedModel: the converter is not started.
   monkeypatch.setattr(exporter, "convert_in_subprocess",
-                      lambda saved_model, mode, *args: ConversionResult(mode, "", -6, 0.0, "not started"))
+                      lambda saved_model, mode, *args, **kwargs: ConversionResult(mode, "", -6, 0.0, "not started"))
   export_dir = str(tmp_path / "out")
   report = Exporter(digits_model_dir, export_dir, modes="float32", max_examples=60, **_QUIET).run()
   assert _artifact(report, "saved_model", "float32", "serving_default")["failures"] == [

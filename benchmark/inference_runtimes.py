@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from benchmark.op_delegation import OpDelegation, interpreter_without_xnnpack
+from edge.op_delegation import OpDelegation, interpreter_without_xnnpack
 from edge.model_metadata import TensorInfo
 
 KERAS_RUNTIMES = ("keras_predict", "tf_function", "saved_model")

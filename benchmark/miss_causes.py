@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmark.figure import Figure
-from benchmark.op_delegation import OpDelegation
+from edge.op_delegation import OpDelegation
 
 
 # Measured before the project (same CNN, batch 128, 2 cores): where the goal of train_vs_torch_seed comes from.

@@ -26,6 +26,8 @@ PERPLEXITY_SIZE_PNG = "perplexity_size_per_mode.png"
 LOGIT_ERROR_PNG = "logit_error_histogram.png"
 # The kind of a language model's report.
 _LANGUAGE_MODEL = "corpus"
+# How report.md names the targets of `target_recommendation.TARGETS`.
+_TARGET_NAMES = {"cpu": "CPU (LiteRT, XNNPACK)", "gpu": "GPU delegate", "npu_mcu": "NPU or microcontroller"}
 # Errors below this are drawn in the first bin of the log-scale histogram (float32 round-off or exact zeros).
 _ERROR_FLOOR = 1e-8
 
@@ -155,6 +157,18 @@ def _closing_sections(report: dict) -> list[str]:
   failures = [f"- {artifact_label(a)}: {failure}" for a in report["artifacts"] for failure in a["failures"]]
   if failures:
     lines += ["", "## Failures", "", *failures]
+  if report.get("recommendations"):
+    lines += ["", "## Which file to ship", ""]
+    for target, choice in report["recommendations"].items():
+      mode = f"`{choice['mode']}`" if choice["mode"] else "none"
+      lines.append(f"- {_TARGET_NAMES.get(target, target)}: {mode} ({choice['why']})")
+  delegated = [a for a in report["artifacts"] if a.get("xnnpack")]
+  if delegated:
+    lines += ["", "## XNNPACK (LiteRT's CPU delegate)", ""]
+    for artifact in delegated:
+      xnnpack = artifact["xnnpack"]
+      lines.append(f"- {artifact['mode']}: {xnnpack['summary']}")
+      lines += [f"  - {name}: {reason}" for name, reason in xnnpack.get("reasons", {}).items()]
   ops = [a for a in report["artifacts"] if a.get("ops")]
   if ops:
     lines += ["", "## TFLite ops", ""]

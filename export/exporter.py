@@ -41,6 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
+from edge.op_delegation import OpDelegation
 from export import export_report
 from export import saved_model_export
 from export import serving_repository
@@ -50,6 +51,7 @@ from export import warmup_requests
 from export import work_directories
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
+from export.target_recommendation import recommend
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
 from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
 from export.tflite_ops import TfliteOps
@@ -200,6 +202,7 @@ class Exporter:
       report["failures"] = stopped + [f"{export_report.artifact_label(a)}: {failure}" for a in report["artifacts"]
                                       for failure in a["failures"]]
       report["passed"] = bool(report["artifacts"]) and not report["failures"]
+      report["recommendations"] = recommend(report["artifacts"])
       report["seconds"]["total"] = round(time.perf_counter() - start, 2)
       report["files"] = export_report.report_files(self.export_dir, artifact.kind)
       try:
@@ -450,6 +453,8 @@ class Exporter:
     except (ValueError, RuntimeError) as error:
       return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
     os.replace(conversion.path, path)
+    delegation = OpDelegation.of_file(path)  # of the first signature's subgraph (a language model's prefill)
+    result["xnnpack"] = {**delegation.to_dict(), "summary": delegation.summary()}
     as_float = self.artifact.kind == "image"  # the file takes float pixel values
     logits = test_set.collect(
         lambda features, inputs: runner.logits(inputs.astype(np.float32) if as_float else inputs))

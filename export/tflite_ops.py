@@ -15,6 +15,8 @@ from ai_edge_litert import schema_py_generated as schema
 
 _BUILTIN_NAMES = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
 _FLEX_PREFIX = "Flex"
+_FLOAT_TYPES = (schema.TensorType.FLOAT32, schema.TensorType.FLOAT16, schema.TensorType.FLOAT64,
+                schema.TensorType.BFLOAT16)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,11 +28,14 @@ class TfliteOps:
     custom_ops: names of the custom ops among `ops`, Flex (Select TF) ops included.
     variable_tensors: tensors the runtime keeps between invocations (e.g. the state of a fused LSTM); a model with
       any must have its variables reset (`Interpreter.reset_all_variables()`) before each independent input.
+    float_ops: name -> uses of the operators that read or write a floating-point tensor (constants included); none
+      in a model that an integer-only target (a microcontroller, an NPU) can run whole.
   """
 
   ops: dict[tuple[str, int], int]
   custom_ops: tuple[str, ...]
   variable_tensors: int
+  float_ops: dict[str, int] = dataclasses.field(default_factory=dict)
 
   @classmethod
   def read(cls, path: str | os.PathLike, signature: str | None = None) -> "TfliteOps":
@@ -63,15 +68,22 @@ class TfliteOps:
       else:
         codes.append((_BUILTIN_NAMES.get(builtin, f"BUILTIN_{builtin}"), code.Version(), False))
     uses: collections.Counter = collections.Counter()
+    floats: collections.Counter = collections.Counter()
     variables = 0
     for s in subgraphs:
       subgraph = model.Subgraphs(s)
       for o in range(subgraph.OperatorsLength()):
-        name, version, _ = codes[subgraph.Operators(o).OpcodeIndex()]
+        operator = subgraph.Operators(o)
+        name, version, _ = codes[operator.OpcodeIndex()]
         uses[(name, version)] += 1
+        tensors = [*operator.InputsAsNumpy(), *operator.OutputsAsNumpy()] if operator.InputsLength() or \
+            operator.OutputsLength() else []
+        if any(int(t) >= 0 and subgraph.Tensors(int(t)).Type() in _FLOAT_TYPES for t in tensors):
+          floats[name] += 1
       variables += sum(bool(subgraph.Tensors(t).IsVariable()) for t in range(subgraph.TensorsLength()))
     custom = tuple(sorted({name for name, _, is_custom in codes if is_custom}))
-    return cls(ops=dict(sorted(uses.items())), custom_ops=custom, variable_tensors=variables)
+    return cls(ops=dict(sorted(uses.items())), custom_ops=custom, variable_tensors=variables,
+               float_ops=dict(sorted(floats.items())))
 
   @property
   def count(self) -> int:
@@ -82,6 +94,11 @@ class TfliteOps:
   def flex_ops(self) -> tuple[str, ...]:
     """The Select TF ops (`Flex...`), which need TensorFlow's Flex delegate."""
     return tuple(name for name in self.custom_ops if name.startswith(_FLEX_PREFIX))
+
+  @property
+  def integer_only(self) -> bool:
+    """Whether no operator reads or writes a floating-point tensor."""
+    return not self.float_ops
 
   @property
   def builtin_only(self) -> bool:
@@ -96,4 +113,5 @@ class TfliteOps:
     """JSON-ready form for reports."""
     return {"ops": [{"name": name, "version": version, "count": count} for (name, version), count in self.ops.items()],
             "custom_ops": list(self.custom_ops), "flex_ops": list(self.flex_ops),
-            "variable_tensors": self.variable_tensors}
+            "variable_tensors": self.variable_tensors, "float_ops": dict(self.float_ops),
+            "integer_only": self.integer_only}

@@ -10,7 +10,6 @@ MODEL=${MODEL:-cnn}
 DATASET=${DATASET:-digits}
 RUN_DIR=${RUN_DIR:-runs/${DATASET}_${MODEL}}
 PY=.venv/bin/python
-export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 $PY tools/train.py --model="$MODEL" --dataset="$DATASET" --model_dir="$RUN_DIR/model" ${EPOCHS:+--epochs=$EPOCHS}
 $PY tools/evaluate.py --model_dir="$RUN_DIR/model"
 $PY tools/export.py --model_dir="$RUN_DIR/model" --export_dir="$RUN_DIR/export"

@@ -9,7 +9,8 @@ without a GPU, the CPU instructions it was not built for, and "All log messages 
 called are written to STDERR". Those printed while `tensorflow` is imported come before any logging setting takes
 effect, so that import runs with the process's standard error (file descriptor 2) pointed at /dev/null; later C++
 lines below ERROR are kept out with `TF_CPP_MIN_LOG_LEVEL`. Both only when the command line does not set absl's own
-`--verbosity` (`--verbosity=0` brings every line back, with absl's INFO lines) and `TF_CPP_MIN_LOG_LEVEL` is unset.
+`--verbosity` (`--verbosity=0` brings every line back, with absl's INFO lines) and `TF_CPP_MIN_LOG_LEVEL` is not
+`0` (a level of 1 or 2 set by a script still hides them: they are printed before that setting is read).
 Python warnings after the import, TensorFlow's included, still show. Importing this module imports nothing of
 TensorFlow: the edge tools, which must run without it, import it too.
 """
@@ -75,7 +76,7 @@ _TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == _TOOLS:
   del sys.path[0]
 
-if not verbosity_requested(sys.argv[1:]) and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
-  os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+if not verbosity_requested(sys.argv[1:]) and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0":
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
   if "tensorflow" not in sys.modules:
     sys.meta_path.insert(0, _QuietTensorFlowImport())

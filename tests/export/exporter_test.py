@@ -278,6 +278,17 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
   assert metadata.input.dtype == "int32" and metadata.output.dtype == "int8"
   assert metadata.text.vocabulary == tuple(ModelArtifact.load(model_dir).vocabulary())
   full_int8 = _artifact(report, "tflite", "full_int8")
+  if model == "transformer":
+    # The padding mask is compared and cast once at the input; XNNPACK runs everything after it as one partition.
+    for mode in ("float32", "dynamic_int8"):
+      xnnpack = _artifact(report, "tflite", mode)["xnnpack"]
+      assert xnnpack["partitions"] == 1, xnnpack["summary"]
+      assert not {"LOGICAL_AND", "SELECT", "SELECT_V2"} & set(xnnpack["operators"]), xnnpack["operators"]
+  markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+  assert "## Which file to ship" in markdown and "## XNNPACK (LiteRT's CPU delegate)" in markdown
+  assert report["recommendations"]["gpu"]["mode"] == "float16"
+  assert report["recommendations"]["cpu"]["mode"] in {a["mode"] for a in report["artifacts"] if a.get("path")}
+  assert (report["recommendations"]["npu_mcu"]["mode"] == "full_int8") == full_int8["ops"]["integer_only"]
   if model == "lstm":
     assert report["model"]["lstm_graph"] == "fused" and metadata.source["lstm_graph"] == "fused"
     assert ("UNIDIRECTIONAL_SEQUENCE_LSTM", 1) in {(op["name"], op["version"]) for op in full_int8["ops"]["ops"]}

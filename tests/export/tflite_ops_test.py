@@ -47,3 +47,13 @@ def test_one_signature_of_a_language_model_file(tmp_path_factory):
   assert prefill.count + decode.count == whole.count and 0 < decode.count < whole.count
   with pytest.raises(ValueError, match="no signature 'serving_default'"):
     TfliteOps.read(path, "serving_default")
+
+
+def test_operators_on_float_tensors_are_named():
+  content = _convert(lambda x: tf.tanh(x * 2.0) * 3.0 + 1.0, tf.TensorSpec((1, 4), tf.float32),
+                     tf.lite.OpsSet.TFLITE_BUILTINS)
+  ops = TfliteOps.parse(content)
+  assert ops.float_ops == {"ADD": 1, "MUL": 2, "TANH": 1} and not ops.integer_only
+  integer = TfliteOps.parse(_convert(lambda x: x * 3 + 1, tf.TensorSpec((1, 4), tf.int32),
+                                     tf.lite.OpsSet.TFLITE_BUILTINS))
+  assert integer.integer_only and integer.float_ops == {} and integer.to_dict()["integer_only"] is True

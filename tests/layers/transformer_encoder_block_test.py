@@ -40,6 +40,21 @@ def test_padded_positions_do_not_affect_real_ones(inputs):
 
 
 @pytest.mark.parametrize("causal", [True, False])
+def test_real_positions_equal_keras_multi_head_attention(inputs, causal):
+  # The block masks with arithmetic (`masked_softmax`), not through Keras' MultiHeadAttention: the same values at
+  # every real position, as a float mask (what the classifier passes) and as a boolean one.
+  block = _block(causal=causal)
+  mask = np.array([[True] * 4 + [False] * 2, [True] * 2 + [False] * 4])
+  ours = keras.ops.convert_to_numpy(block(inputs, mask=mask))
+  np.testing.assert_allclose(keras.ops.convert_to_numpy(block(inputs, mask=mask.astype(np.float32))), ours, atol=1e-6)
+  keras_mask = mask[:, :, None] & mask[:, None, :]
+  attended = block.attention(inputs, inputs, attention_mask=keras_mask, use_causal_mask=causal)
+  # pylint: disable=protected-access
+  expected = keras.ops.convert_to_numpy(block._residual_and_feed_forward(inputs, attended, training=False))
+  np.testing.assert_allclose(ours[mask], expected[mask], atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [True, False])
 def test_causal_block_ignores_later_positions(inputs, causal):
   block = _block(causal=causal)
   changed = inputs.copy()

@@ -15,6 +15,8 @@ def test_main_job_on_digits(tmp_path):
   result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "main_job.sh")], capture_output=True, text=True,
                           timeout=900, env=env)
   assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+  for noise in ("InitializeLog", "oneDNN", "cuInit", "cudart"):  # TensorFlow's start-up lines stay out
+    assert noise not in result.stdout + result.stderr, noise
   evaluation = json.load(open(run_dir / "model" / "evaluation.json"))
   assert evaluation["accuracy"] > 0.95 and evaluation["num_examples"] == 359
   for name in ("training_curves.png", "confusion_matrix_test.png", "model.keras"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 from keras import ops
+from keras.src.backend.common.masking import set_keras_mask  # pylint: disable=g-direct-third-party-import
 
 from tfmodels.layers.attention_masking import masked_softmax
 
@@ -70,15 +71,23 @@ class TransformerEncoderBlock(keras.layers.Layer):
     super().build(input_shape)
 
   def call(self, inputs, mask=None, training=False):
-    attention_mask = None
+    # Keys at padding get no attention: the mask becomes a 0/1 factor `(batch, 1, 1, seq)` that `masked_softmax`
+    # applies with arithmetic, so the graph has no LOGICAL_AND or SELECT per block (TFLite's kernels for those are
+    # not XNNPACK's, and each one splits the delegated graph). A float mask (1 = real token) is used as it is: a
+    # model passes its padding mask cast once to every block. A padded query attends the real keys; its output is
+    # never read (pooling and the loss skip it).
+    visible = None
     if mask is not None:
-      # Query i may attend key j when both are real tokens; a padded query row attends nothing (uniform weights), and
-      # its output is ignored downstream.
-      mask = ops.cast(mask, "bool")
-      attention_mask = ops.logical_and(mask[:, :, None], mask[:, None, :])  # (batch, seq, seq)
-    attended = self.attention(inputs, inputs, attention_mask=attention_mask, use_causal_mask=self.causal,
-                              training=training)  # (batch, seq, d_model)
-    return self._residual_and_feed_forward(inputs, attended, training)
+      visible = ops.cast(mask, inputs.dtype)[:, None, None, :]
+    if self.causal:
+      positions = ops.arange(ops.shape(inputs)[1])
+      causal = ops.cast(positions[None, :] <= positions[:, None], inputs.dtype)[None, None]  # (1, 1, seq, seq)
+      visible = causal if visible is None else visible * causal
+    # The padding mask Keras attached to `inputs` is read (above, or as `visible`); detached here, so that the
+    # projections (which take no mask) do not warn that they drop it. The block's output gets it back from Keras.
+    set_keras_mask(inputs, None)
+    query, key, value = self._projections(inputs)
+    return self._attend(inputs, query, key, value, visible, multiply=True, training=training)
 
   def prefill(self, inputs):
     """Causal self-attention over a whole window at inference, returning the cache it fills.
@@ -142,15 +151,22 @@ class TransformerEncoderBlock(keras.layers.Layer):
     # pylint: disable=protected-access
     return attention._query_dense(inputs), attention._key_dense(inputs), attention._value_dense(inputs)
 
-  def _attend(self, inputs, query, key, value, visible):
-    """The block's output for queries over keys and values, `visible` `(batch or 1, 1, T_query, T_key)`."""
+  def _attend(self, inputs, query, key, value, visible, multiply: bool = False, training=False):
+    """The block's output for queries over keys and values.
+
+    Args:
+      visible: `(batch or 1, 1, T_query or 1, T_key)`, what each query may attend (bool, or 0/1 with `multiply`), or
+        None for every key.
+      multiply: apply `visible` with arithmetic (`masked_softmax`).
+    """
     attention = self.attention
     # pylint: disable=protected-access
     query = ops.multiply(query, ops.cast(attention._inverse_sqrt_key_dim, query.dtype))
     scores = ops.einsum(attention._dot_product_equation, key, query)  # (batch, heads, T_query, T_key)
-    weights = masked_softmax(scores, visible)
+    weights = ops.softmax(scores, axis=-1) if visible is None else masked_softmax(scores, visible, multiply=multiply)
+    weights = attention._dropout_layer(weights, training=training)
     combined = ops.einsum(attention._combine_equation, weights, value)  # (batch, T_query, heads, key_dim)
-    return self._residual_and_feed_forward(inputs, attention._output_dense(combined), training=False)
+    return self._residual_and_feed_forward(inputs, attention._output_dense(combined), training=training)
 
   def _residual_and_feed_forward(self, inputs, attended, training):
     """Everything after the attention: dropout, residual, norm, feed-forward, dropout, residual, norm."""

@@ -66,24 +66,27 @@ class TransformerClassifier(TokenSequenceModel):
     self.build_on_signature()
 
   def call(self, inputs, training=False):
-    mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
+    # The padding mask as 0/1 in the compute dtype, once: every block and the pooling apply it with arithmetic, so
+    # the converted graph compares and casts once, at its input, and XNNPACK runs the rest as one partition.
+    keep = ops.cast(ops.not_equal(inputs, 0), x.dtype)  # (batch, seq), 1 at real tokens
     for block in self.encoder_blocks:
-      x = block(x, mask=mask, training=training)  # (batch, seq, embedding_dim)
-    x = self._pool(x, mask)  # (batch, embedding_dim)
+      x = block(x, mask=keep, training=training)  # (batch, seq, embedding_dim)
+    x = self._pool(x, keep)  # (batch, embedding_dim)
     x = self.head_dropout(x, training=training)
     return self.logits(x)  # (batch, num_classes), float32
 
-  def _pool(self, x, mask):
-    token_mask = ops.cast(mask, x.dtype)[:, :, None]  # (batch, seq, 1)
+  def _pool(self, x, keep):
+    token_mask = keep[:, :, None]  # (batch, seq, 1)
     if self.pooling == "mean":
       # The max() keeps an all-padding row finite (zero) instead of 0 / 0.
       count = ops.maximum(ops.sum(token_mask, axis=1), 1.0)  # (batch, 1)
       return ops.sum(x * token_mask, axis=1) / count
     # Padded positions take each feature's minimum over the sequence, which never beats a real token, rather than a
-    # huge negative constant that would wreck the range of an int8-quantized tensor.
+    # huge negative constant that would wreck the range of an int8-quantized tensor; multiplying by 0 and 1 (exact)
+    # rather than `where` keeps it an XNNPACK operator.
     floor = ops.min(x, axis=1, keepdims=True)  # (batch, 1, embedding_dim)
-    return ops.max(ops.where(mask[:, :, None], x, floor), axis=1)
+    return ops.max(x * token_mask + floor * (1.0 - token_mask), axis=1)
 
   def get_config(self):
     config = super().get_config()

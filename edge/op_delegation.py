@@ -12,7 +12,42 @@ from __future__ import annotations
 import collections
 import dataclasses
 
+import numpy as np
+
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+
+# Operators XNNPACK has no kernel for in any type (read from the delegate's source), with what they do in our graphs.
+_NO_KERNEL = {
+    "GATHER": "XNNPACK has no GATHER kernel (an embedding lookup, at the input)",
+    "CAST": "XNNPACK has no CAST kernel",
+    "NOT_EQUAL": "XNNPACK has no comparison kernels",
+    "LESS": "XNNPACK has no comparison kernels",
+    "LOGICAL_AND": "XNNPACK has no logical kernels",
+    "SELECT": "XNNPACK has no SELECT kernel",
+    "SELECT_V2": "XNNPACK has no SELECT kernel",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "XNNPACK has no LSTM kernel",
+    "WHILE": "control flow stays with LiteRT (the loop's body can be delegated)",
+}
+# Operators XNNPACK runs in float but not on int8 tensors.
+_NO_INT8_KERNEL = ("SOFTMAX", "GELU", "RSQRT", "DIV", "SQUARED_DIFFERENCE", "TANH", "LOGISTIC", "SUM", "MEAN")
+_INTEGER_TYPES = ("int32", "int64", "bool")
+
+
+def undelegated_reason(op_name: str, tensor_types: set[str]) -> str:
+  """Why XNNPACK leaves an operator to LiteRT, from its name and the types of its tensors (`float32`, `int8`...)."""
+  if op_name in _NO_KERNEL:
+    return _NO_KERNEL[op_name]
+  if tensor_types and tensor_types <= set(_INTEGER_TYPES):
+    return "index or mask arithmetic on int32/bool tensors, which XNNPACK does not take"
+  if "int8" in tensor_types or "uint8" in tensor_types:
+    if op_name == "BATCH_MATMUL":
+      return "XNNPACK refuses int8 BATCH_MATMUL whose right operand has a non-zero zero point"
+    if op_name in _NO_INT8_KERNEL:
+      return f"XNNPACK has {op_name} for float tensors only, not int8"
+  if "int16" in tensor_types:
+    return "XNNPACK has no int16 kernels"
+  return "XNNPACK declined its types or parameters"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,12 +59,14 @@ class OpDelegation:
     delegated: operators inside XNNPACK partitions, by name.
     undelegated: operators LiteRT's own kernels run, by name.
     partitions: number of XNNPACK partitions (each switch between XNNPACK and a built-in kernel costs time).
+    reasons: undelegated operator name -> why XNNPACK left it (`undelegated_reason`).
   """
 
   operators: dict[str, int]
   delegated: dict[str, int]
   undelegated: dict[str, int]
   partitions: int
+  reasons: dict[str, str] = dataclasses.field(default_factory=dict)
 
   @classmethod
   def of_interpreter(cls, interpreter: Interpreter) -> "OpDelegation":
@@ -51,8 +88,15 @@ class OpDelegation:
         pending += [producer[int(tensor)] for tensor in by_index[index]["inputs"]
                     if int(tensor) >= 0 and int(tensor) not in boundary and int(tensor) in producer]
     count = lambda chosen: dict(sorted(collections.Counter(node["op_name"] for node in chosen).items()))
+    types = {detail["index"]: np.dtype(detail["dtype"]).name for detail in interpreter.get_tensor_details()}
+    reasons: dict[str, str] = {}
+    for node in own:
+      if node["index"] not in claimed and node["op_name"] not in reasons:
+        tensors = [int(t) for t in (*node["inputs"], *node["outputs"]) if int(t) >= 0]
+        reasons[node["op_name"]] = undelegated_reason(node["op_name"], {types[t] for t in tensors if t in types})
     return cls(operators=count(own), delegated=count(node for node in own if node["index"] in claimed),
-               undelegated=count(node for node in own if node["index"] not in claimed), partitions=len(delegates))
+               undelegated=count(node for node in own if node["index"] not in claimed), partitions=len(delegates),
+               reasons=dict(sorted(reasons.items())))
 
   @classmethod
   def of_file(cls, path: str) -> "OpDelegation":

@@ -1,10 +1,10 @@
-"""Tests of benchmark/op_delegation.py on a small converted model."""
+"""Tests of edge/op_delegation.py on a small converted model."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmark.op_delegation import OpDelegation, interpreter_without_xnnpack
+from edge.op_delegation import OpDelegation, interpreter_without_xnnpack, undelegated_reason
 
 
 @pytest.fixture(scope="module", name="model_path")
@@ -30,6 +30,15 @@ def test_operators_are_split_between_xnnpack_and_litert(model_path):
                                                 sum(delegation.undelegated.values()))
   assert not delegation.fully_delegated
   assert delegation.summary().endswith("LiteRT's own kernels run CAST, NOT_EQUAL")
+  assert delegation.reasons == {"CAST": "XNNPACK has no CAST kernel", "NOT_EQUAL": "XNNPACK has no comparison kernels"}
+
+
+def test_the_reason_follows_the_operator_and_its_types():
+  assert "int32/bool" in undelegated_reason("ADD", {"int32"})
+  assert undelegated_reason("SOFTMAX", {"int8"}) == "XNNPACK has SOFTMAX for float tensors only, not int8"
+  assert "zero point" in undelegated_reason("BATCH_MATMUL", {"int8", "int32"})
+  assert undelegated_reason("GATHER", {"int32", "float32"}).startswith("XNNPACK has no GATHER kernel")
+  assert undelegated_reason("CONV_2D", {"float32"}) == "XNNPACK declined its types or parameters"
 
 
 def test_without_xnnpack_nothing_is_delegated(model_path):

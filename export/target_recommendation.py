@@ -1,0 +1,50 @@
+"""Which `.tflite` file to ship to each kind of target, from what the export measured on this machine.
+
+- `cpu`: the fastest mode that passed its gates (LiteRT with XNNPACK, one thread, batch 1: `ms / example` for a
+  classifier, `ms / decode step` for a language model, which is what a generated token costs).
+- `gpu`: `float16` when it passed (GPU delegates compute in 16 bits; float16 weights are what they load fastest).
+- `npu_mcu`: `full_int8` when it passed and is integer-only (no operator reads or writes a floating-point tensor);
+  otherwise none, with the operators that keep it from being one.
+
+The CPU figure is measured at export on the exporting machine: on a phone the order of the modes can differ (its
+XNNPACK has the same kernels, so the partitions do not).
+"""
+
+from __future__ import annotations
+
+TARGETS = ("cpu", "gpu", "npu_mcu")
+
+
+def _latency(artifact: dict) -> float | None:
+  return artifact.get("milliseconds_per_decode") or artifact.get("milliseconds_per_example")
+
+
+def recommend(artifacts: list[dict]) -> dict[str, dict]:
+  """`{target: {"mode": name or None, "why": text}}` for every target in `TARGETS`, from a report's artifacts."""
+  tflite = {a["mode"]: a for a in artifacts if a["format"] == "tflite"}
+  passed = {mode: a for mode, a in tflite.items() if a.get("passed") and _latency(a)}
+  choices = {}
+  if passed:
+    fastest = min(passed, key=lambda mode: _latency(passed[mode]))
+    others = ", ".join(f"{mode} {_latency(a):.3g} ms" for mode, a in sorted(passed.items(), key=lambda m: _latency(m[1]))
+                       if mode != fastest)
+    choices["cpu"] = {"mode": fastest, "why": f"the fastest file that passed: {_latency(passed[fastest]):.3g} ms on "
+                                              f"this machine's CPU (one thread, batch 1)" +
+                                              (f"; then {others}" if others else "")}
+  else:
+    choices["cpu"] = {"mode": None, "why": "no TFLite file passed its gates"}
+  if "float16" in passed:
+    choices["gpu"] = {"mode": "float16", "why": "GPU delegates compute in 16 bits, and load float16 weights as they are"}
+  else:
+    choices["gpu"] = {"mode": None, "why": "float16 was not exported or did not pass its gates"}
+  full_int8 = tflite.get("full_int8")
+  if full_int8 is None or not full_int8.get("passed"):
+    choices["npu_mcu"] = {"mode": None, "why": "full_int8 was not exported or did not pass its gates"}
+  else:
+    float_ops = (full_int8.get("ops") or {}).get("float_ops", {})
+    if float_ops:
+      names = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in float_ops.items())
+      choices["npu_mcu"] = {"mode": None, "why": f"full_int8 is not integer-only: {names} read or write float tensors"}
+    else:
+      choices["npu_mcu"] = {"mode": "full_int8", "why": "integer-only: every operator reads and writes integers"}
+  return choices

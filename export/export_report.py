@@ -169,6 +169,12 @@ def _closing_sections(report: dict) -> list[str]:
       xnnpack = artifact["xnnpack"]
       lines.append(f"- {artifact['mode']}: {xnnpack['summary']}")
       lines += [f"  - {name}: {reason}" for name, reason in xnnpack.get("reasons", {}).items()]
+  micro = [a for a in report["artifacts"] if a.get("micro")]
+  if micro:
+    lines += ["", "## Microcontrollers", ""]
+    for artifact in micro:
+      integer = "integer-only" if (artifact.get("ops") or {}).get("integer_only") else "not integer-only"
+      lines.append(f"- {artifact['mode']} ({integer}): {artifact['micro']['summary']}")
   ops = [a for a in report["artifacts"] if a.get("ops")]
   if ops:
     lines += ["", "## TFLite ops", ""]

@@ -51,6 +51,7 @@ from export import warmup_requests
 from export import work_directories
 from export.export_error import ExportError
 from export.lstm_graph import LSTM_GRAPHS, fused_lstm_logits, unrolled_copy
+from export.micro_check import MICRO_EXAMPLES, check_on_micro
 from export.target_recommendation import recommend
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
 from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
@@ -466,9 +467,19 @@ class Exporter:
                   passed=not failures, failures=failures)
     if mode.quantized:
       result.update(size_ratio=round(result["size_bytes"] / size_reference[0], 4), size_reference=size_reference[1])
+    if mode.integer_only:
+      result["micro"] = self._micro_check(path, runner, test_set, logits)
     errors[export_report.artifact_label(result)] = verification.per_example_errors(logits, reference_logits)
     self._metadata(mode, runner, result).write(metadata_path)
     return result
+
+  def _micro_check(self, path: str, runner, test_set: VerificationSet, logits: np.ndarray) -> dict:
+    """The `full_int8` file on TensorFlow Lite Micro's interpreter, against LiteRT's logits (`micro_check`)."""
+    _, inputs = test_set.head(MICRO_EXAMPLES)
+    if self.artifact.kind == "image":
+      inputs = inputs.astype(np.float32)
+    check = check_on_micro(path, runner.input, runner.output, inputs, logits)
+    return {**check.to_dict(), "summary": check.summary()}
 
   def _metadata(self, mode: TfliteMode, runner: verification.TfliteRunner, result: dict) -> ModelMetadata:
     artifact = self.artifact

@@ -46,6 +46,7 @@ from export import warmup_requests
 from export.decode_path_runner import DecodePathRunner
 from export.export_error import ExportError
 from export.exporter import Exporter
+from export.micro_check import MicroCheck
 from export.next_token_graph import DECODE, PREFILL, generation_signatures
 from export.tflite_conversion import write_signature_samples, write_signatures_saved_model
 from export.tflite_modes import TfliteMode
@@ -244,6 +245,11 @@ class LanguageModelExporter(Exporter):
       samples[DECODE] = decode
     write_signature_samples(samples, path)
     return path
+
+  def _micro_check(self, path: str, runner, test_set, logits) -> dict:
+    check = MicroCheck(ran=False, error="its Python interpreter runs a file's first subgraph only, and generation "
+                                        "needs both the prefill and the decode signature")
+    return {**check.to_dict(), "summary": check.summary()}
 
   def _tflite_runner(self, path: str) -> DecodePathRunner:
     return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.num_threads)

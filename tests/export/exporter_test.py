@@ -52,6 +52,14 @@ def test_digits_cnn_passes_in_every_mode(digits_export):
   assert {op["name"] for op in float32["ops"]["ops"]} >= {"CONV_2D", "FULLY_CONNECTED"}
   assert _artifact(report, "saved_model", "float32", "serving_default")["path"] == os.path.join(
       os.path.abspath(export_dir), "serving", "digits_cnn", "1")
+  # The CNN's full_int8 file is integer-only, runs on TensorFlow Lite Micro, and is the NPU/MCU file.
+  full_int8 = _artifact(report, "tflite", "full_int8")
+  assert full_int8["ops"]["integer_only"] and full_int8["ops"]["float_ops"] == {}
+  micro = full_int8["micro"]
+  assert micro["ran"] and micro["examples"] == min(200, report["dataset"]["num_examples"]), micro
+  assert micro["top1_agreement"] >= 0.99 and 0 < micro["arena_bytes"] < 256 * 1024
+  assert report["recommendations"]["npu_mcu"]["mode"] == "full_int8"
+  assert all(a.get("micro") is None for a in report["artifacts"] if a.get("mode") != "full_int8")
 
 
 def test_the_report_files_are_written(digits_export):
@@ -61,6 +69,7 @@ def test_the_report_files_are_written(digits_export):
   with open(os.path.join(export_dir, "report.md")) as f:
     markdown = f.read()
   assert "**PASSED**" in markdown and "| tflite full_int8 |" in markdown and "| SavedModel serving_bytes |" in markdown
+  assert "- full_int8 (integer-only): TFLite Micro runs it in a tensor arena of" in markdown
   for name in ("accuracy_size_per_mode.png", "logit_error_histogram.png"):
     with open(os.path.join(export_dir, name), "rb") as f:
       assert f.read(8) == b"\x89PNG\r\n\x1a\n"

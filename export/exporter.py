@@ -352,8 +352,12 @@ class Exporter:
     """Converts every mode in its own process, then checks, verifies and describes each file."""
     stage = time.perf_counter()
     conversion_model = os.path.join(work_dir, "conversion_saved_model")
+    integer_model = os.path.join(work_dir, "integer_conversion_saved_model")
     try:
       self._write_conversion_model(model, conversion_model)
+      if not any(mode.integer_only for mode in self.modes) or not self._write_integer_conversion_model(
+          model, integer_model):
+        integer_model = conversion_model
       representative = self._write_representative(calibration, work_dir)
     except Exception as error:  # pylint: disable=broad-except  (reported for every mode)
       if is_disk_full(error):  # no artifact can be written: the export stops
@@ -364,7 +368,8 @@ class Exporter:
               for mode in self.modes]
 
     def convert(mode: TfliteMode) -> ConversionResult:
-      return convert_in_subprocess(conversion_model, mode.name, self.artifact.kind, representative,
+      return convert_in_subprocess(integer_model if mode.integer_only else conversion_model, mode.name,
+                                   self.artifact.kind, representative,
                                    os.path.join(work_dir, f"{self.name}_{mode.name}.tflite"),
                                    signature_keys=self.conversion_signatures)
 
@@ -410,6 +415,12 @@ class Exporter:
   def _write_conversion_model(self, model: keras.Model, path: str) -> None:
     """Writes the SavedModel the converter reads."""
     write_conversion_saved_model(*self._conversion_function(model), path)
+
+  def _write_integer_conversion_model(self, model: keras.Model, path: str) -> bool:
+    """Writes a SavedModel of its own for the integer-only modes, where they need another graph; returns whether
+    it did (a classifier's graph is the same for every mode)."""
+    del model, path
+    return False
 
   def _write_representative(self, calibration, work_dir: str) -> str:
     """Writes the calibration inputs where the conversion subprocess reads them; returns the path."""

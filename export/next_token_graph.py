@@ -73,17 +73,19 @@ def tflite_position_logits(model: keras.Model) -> PositionLogits:
 
 
 
-def generation_signatures(model: keras.Model) -> dict[str, tuple[Callable, list[tf.TensorSpec]]]:
-  """The `prefill` and `decode` signatures of a language model: `{key: (function, input specs)}`."""
+def generation_signatures(model: keras.Model, **options) -> dict[str, tuple[Callable, list[tf.TensorSpec]]]:
+  """The `prefill` and `decode` signatures of a language model: `{key: (function, input specs)}`.
+
+  `options` go to the model's `prefill` and `decode_step` (an `LstmLm`'s `cell_clip`)."""
   names = model.cache_names()
   cache_specs = [tf.TensorSpec(shape, tf.float32, name=name) for name, shape in zip(names, model.cache_shapes(1))]
 
   def prefill(tokens):
-    logits, cache = model.prefill(tokens)
+    logits, cache = model.prefill(tokens, **options)
     return {"logits": logits, **dict(zip(names, cache))}
 
   def decode(tokens, input_pos, *cache):
-    logits, entries = model.decode_step(tokens[:, 0], input_pos, cache)
+    logits, entries = model.decode_step(tokens[:, 0], input_pos, cache, **options)
     return {"logits": logits, **dict(zip(names, entries))}
 
   return {

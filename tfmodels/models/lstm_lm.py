@@ -70,7 +70,7 @@ class LstmLm(TokenSequenceModel):
     """Shapes of the cache tensors, in cache order."""
     return ((batch_size, self.lstm_units),) * (2 * self.num_layers)
 
-  def prefill(self, token_ids):
+  def prefill(self, token_ids, cell_clip: float | None = None):
     """Reads a right-padded window at inference step by step, up to its last real token; returns the states there.
 
     The steps are a while loop that runs as many times as the longest window has real tokens (not a chain of
@@ -78,6 +78,10 @@ class LstmLm(TokenSequenceModel):
 
     Args:
       token_ids: int32 `(batch, sequence_length)`: the real tokens first, then padding (0).
+      cell_clip: bound every cell state to +-`cell_clip` after each step (None: no bound, as the Keras LSTM). The
+        graphs of integer-only TFLite files use it, as TFLite's own LSTM op does: their cell state is one int8 tensor
+        whose scale must cover its whole range, and a few saturated units far out (+-38 in a small model) would
+        leave steps of 0.28 for all the others.
 
     Returns:
       `(logits, cache)`: float32 `(batch, vocab_size)` logits of the token after each window's last real token, and
@@ -87,7 +91,7 @@ class LstmLm(TokenSequenceModel):
     zeros = tuple(ops.zeros(shape, self.compute_dtype) for shape in self.cache_shapes(ops.shape(token_ids)[0]))
 
     def step(position, *cache):
-      stepped = self._step(ops.take(token_ids, position, axis=1), cache)
+      stepped = self._step(ops.take(token_ids, position, axis=1), cache, cell_clip)
       # Rows whose window ended keep their states: a blend with 0 and 1 is exact.
       real = ops.cast(position < lengths, self.compute_dtype)[:, None]  # (batch, 1)
       return (position + 1, *(real * new + (1.0 - real) * old for new, old in zip(stepped, cache)))
@@ -97,32 +101,33 @@ class LstmLm(TokenSequenceModel):
                                  (ops.convert_to_tensor(0, "int32"), *zeros))[1:])
     return self.logits(cache[-2]), cache  # the last LSTM's output is its h
 
-  def decode(self, token_ids, positions, cache):
+  def decode(self, token_ids, positions, cache, cell_clip: float | None = None):
     """One step of every LSTM on one token per row.
 
     Args:
       token_ids: int32 `(batch,)`.
       positions: unused (an LSTM carries its position in its states); there for the interface of `TransformerLm`.
       cache: the states, as `prefill` or `decode` returns them.
+      cell_clip: as for `prefill`.
 
     Returns:
       `(logits, cache)`: float32 `(batch, vocab_size)` logits of the next token, and the new states.
     """
     del positions
-    cache = self._step(token_ids, cache)
+    cache = self._step(token_ids, cache, cell_clip)
     return self.logits(cache[-2]), cache
 
-  def decode_step(self, token_ids, positions, cache):
+  def decode_step(self, token_ids, positions, cache, cell_clip: float | None = None):
     """`decode`: an LSTM's step replaces its whole cache (the states), so what it adds is the new cache."""
-    return self.decode(token_ids, positions, cache)
+    return self.decode(token_ids, positions, cache, cell_clip)
 
-  def _step(self, token_ids, cache):
+  def _step(self, token_ids, cache, cell_clip: float | None = None):
     """The states after one token per row: the Keras LSTM cells, one after the other."""
     x = self.embedding(token_ids)  # (batch, embedding_dim)
     states = []
     for i, lstm in enumerate(self.lstms):
       x, (h, c) = lstm.cell(x, [cache[2 * i], cache[2 * i + 1]], training=False)  # (batch, lstm_units)
-      states += [h, c]
+      states += [h, c if cell_clip is None else ops.clip(c, -cell_clip, cell_clip)]
     return tuple(states)
 
   def get_config(self):

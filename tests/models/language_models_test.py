@@ -113,3 +113,17 @@ def test_cached_greedy_text_equals_full_window_text(cls, kwargs):
     sliding = TextGenerator(cached, vocabulary, LENGTH).generate(prompt, 2 * LENGTH)
     first_slide = LENGTH - min(len(prompt), LENGTH) + 1
     assert sliding.token_ids[:first_slide] == expected.token_ids[:first_slide]
+
+
+def test_an_lstm_cell_clip_bounds_the_cell_states_only_when_asked():
+  model = LstmLm(**LSTM)
+  tokens = np.random.default_rng(3).integers(1, VOCAB, size=(2, LENGTH)).astype(np.int32)
+  logits, cache = model.prefill(tokens)
+  wide_logits, wide_cache = model.prefill(tokens, cell_clip=1e9)
+  np.testing.assert_allclose(keras.ops.convert_to_numpy(wide_logits), keras.ops.convert_to_numpy(logits), atol=1e-6)
+  bound = 0.25 * float(np.abs(keras.ops.convert_to_numpy(cache[1])).max())
+  _, clipped = model.prefill(tokens, cell_clip=bound)
+  assert float(np.abs(keras.ops.convert_to_numpy(clipped[1])).max()) <= bound + 1e-6
+  _, stepped = model.decode(tokens[:, 0], None, clipped, cell_clip=bound)
+  assert float(np.abs(keras.ops.convert_to_numpy(stepped[1])).max()) <= bound + 1e-6
+  assert len(wide_cache) == len(cache)

@@ -292,7 +292,9 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
     for mode in ("float32", "dynamic_int8"):
       xnnpack = _artifact(report, "tflite", mode)["xnnpack"]
       assert xnnpack["partitions"] == 1, xnnpack["summary"]
-      assert not {"LOGICAL_AND", "SELECT", "SELECT_V2"} & set(xnnpack["operators"]), xnnpack["operators"]
+      # No mask operators per block: one SELECT is left, Keras' wrap of negative ids before the embedding lookup.
+      operators = xnnpack["operators"]
+      assert "LOGICAL_AND" not in operators and "SELECT_V2" not in operators and operators.get("SELECT", 0) <= 1
   markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
   assert "## Which file to ship" in markdown and "## XNNPACK (LiteRT's CPU delegate)" in markdown
   assert report["recommendations"]["gpu"]["mode"] == "float16"

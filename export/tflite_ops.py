@@ -76,8 +76,9 @@ class TfliteOps:
         operator = subgraph.Operators(o)
         name, version, _ = codes[operator.OpcodeIndex()]
         uses[(name, version)] += 1
-        tensors = [*operator.InputsAsNumpy(), *operator.OutputsAsNumpy()] if operator.InputsLength() or \
-            operator.OutputsLength() else []
+        # (`...AsNumpy()` gives 0, not an empty array, for an operator without inputs or outputs.)
+        tensors = [*(operator.InputsAsNumpy() if operator.InputsLength() else ()),
+                   *(operator.OutputsAsNumpy() if operator.OutputsLength() else ())]
         if any(int(t) >= 0 and subgraph.Tensors(int(t)).Type() in _FLOAT_TYPES for t in tensors):
           floats[name] += 1
       variables += sum(bool(subgraph.Tensors(t).IsVariable()) for t in range(subgraph.TensorsLength()))

@@ -17,7 +17,7 @@ from tfmodels.training.history_plot import save_figure
 
 matplotlib.use("Agg")  # Files only: no display is needed or wanted.
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-order
-from tfmodels.training.model_artifact import write_json, write_text
+from tfmodels.training.atomic_files import write_json, write_text
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"

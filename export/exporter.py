@@ -45,6 +45,7 @@ from edge.op_delegation import OpDelegation
 from export import export_report
 from export import saved_model_export
 from export import serving_repository
+from export import serving_versions
 from export import verification
 from export import verification_set
 from export import warmup_requests
@@ -60,7 +61,8 @@ from export.verification_gates import VerificationGates
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.models.lstm_classifier import LstmClassifier
-from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir, is_disk_full
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, is_disk_full
+from tfmodels.training.writable_directory import check_writable_dir
 
 # The figures of every artifact in the report.
 _FIGURES = ("size_bytes", "num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
@@ -140,7 +142,7 @@ class Exporter:
     self.repository = serving_repository.ServingRepository(os.path.join(export_dir, "serving"))
     self.model_root = self.repository.model_root(self.name)
     self.tflite_dir = os.path.join(export_dir, "tflite")
-    self.version = saved_model_export.resolve_version(self.model_root, version, overwrite)
+    self.version = serving_versions.resolve_version(self.model_root, version, overwrite)
     self.keep = keep
     self.labels = dict(labels or {})
     self.remove_labels = tuple(remove_labels)
@@ -265,7 +267,7 @@ class Exporter:
 
   def _export_saved_model(self, model, test_set, reference_logits, errors, work_dir) -> list[dict]:
     """Writes the SavedModel beside its version directory, verifies every signature, publishes it if they pass."""
-    staged = saved_model_export.staging_directory(self.model_root, self.version)
+    staged = serving_versions.staging_directory(self.model_root, self.version)
     try:
       results = self._write_saved_model(model, staged, test_set, reference_logits, errors)
     except Exception as error:  # pylint: disable=broad-except  (reported; the other artifacts go on)
@@ -276,14 +278,14 @@ class Exporter:
                       f"export failed: {type(error).__name__}: {_first_line(error)}")
               for name in self._signature_names()]
     if all(result["passed"] for result in results):
-      path = saved_model_export.publish(staged, self.model_root, self.version, self.overwrite)
+      path = serving_versions.publish(staged, self.model_root, self.version, self.overwrite)
       self.log(f"SavedModel version {self.version} published: {path}")
       self.repository.update(self.name, set_labels=self.labels, remove_labels=self.remove_labels, keep=self.keep,
                              protect=[self.version], base_path=self.serving_base_path, log=self.log)
       self.log(f"TF Serving files updated: {self.repository.config_path}, {self.repository.batching_path}")
     else:
       # A version directory goes live in TF Serving as soon as it appears: keep a failed one out of its sight.
-      path = saved_model_export.reject(staged, self.model_root, self.version)
+      path = serving_versions.reject(staged, self.model_root, self.version)
       self.log(f"SavedModel failed its gates, not published: {path}")
     for result in results:
       result.update(path=os.path.abspath(path), version=self.version, published=result["passed"])
@@ -298,7 +300,7 @@ class Exporter:
     saved_model_export.write_serving_saved_model(
         model, staged, kind=artifact.kind, feature_shape=artifact.feature_shape, label_names=artifact.label_names,
         vocabulary_path=artifact.vocabulary_path, sequence_length=artifact.config.data.sequence_length)
-    size = saved_model_export.directory_size(staged)
+    size = serving_versions.directory_size(staged)
     loaded = tf.saved_model.load(staged)
     results = []
     for signature in self._signature_names():

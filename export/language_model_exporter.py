@@ -41,7 +41,7 @@ from edge.model_metadata import LanguageModelInfo, ModelMetadata
 from edge.text_generator import TextGenerator
 from export import language_model_saved_model
 from export import next_token_verification
-from export import saved_model_export
+from export import serving_versions
 from export import warmup_requests
 from export.decode_path_runner import DecodePathRunner
 from export.export_error import ExportError
@@ -176,7 +176,7 @@ class LanguageModelExporter(Exporter):
   def _write_saved_model(self, model, staged, test_set, reference_logits, errors) -> list[dict]:
     """Writes the SavedModel into `staged`, verifies both signatures; when they pass, adds warmup requests."""
     language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
-    size = saved_model_export.directory_size(staged)
+    size = serving_versions.directory_size(staged)
     loaded = tf.saved_model.load(staged)
     next_token = {"format": "saved_model", "mode": "float32", "signature": "serving_default", "path": None,
                   "size_bytes": size}

@@ -12,23 +12,17 @@ Signatures (every one returns `logits` float32, `probabilities` float32, `class_
                 training vocabulary, same sequence length.
                 `serving_token_ids(token_ids)`: int32 `(batch, sequence_length)` token ids.
 
-Layout: `<serving_root>/<model_name>/<version>/`, the integer version directories TF Serving polls. A version is
-written in a temporary directory beside it (a name starting with `.`, which TF Serving ignores), then renamed into
-place, so a poller only ever sees a complete version. Replacing a version renames the old one away first, renames
-the new one in, then deletes the old one.
+Layout: `<serving_root>/<model_name>/<version>/`, the integer version directories TF Serving polls; how a version
+is staged and published is `export/serving_versions.py`'s.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
 
-from export import work_directories
-from export.export_error import ExportError
 from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids
 
 IMAGE_SIGNATURES = ("serving_default", "serving_bytes")
@@ -99,75 +93,3 @@ def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, featu
     archive.add_endpoint("serving_token_ids", serve_token_ids,
                          [tf.TensorSpec((None, sequence_length), tf.int32, name="token_ids")])
   archive.write_out(path, verbose=False)
-
-
-def resolve_version(model_root: str, version: int | None, overwrite: bool) -> int:
-  """Returns the version to write: `version`, or 1 + the largest existing integer version.
-
-  Raises:
-    ExportError: `version` exists and `overwrite` is false, or `version` is not a positive integer.
-  """
-  existing = existing_versions(model_root)
-  if version is None:
-    return max(existing, default=0) + 1
-  if version < 1:
-    raise ExportError(f"--version={version} is not a serving version: TF Serving loads integer versions >= 1.")
-  if version in existing and not overwrite:
-    raise ExportError(f"Version {version} already exists in {model_root}. Pass --overwrite to replace it, or leave "
-                      f"--version out to write version {max(existing) + 1}.")
-  return version
-
-
-def existing_versions(model_root: str) -> list[int]:
-  """The integer version directories under `model_root` (none when it does not exist)."""
-  if not os.path.isdir(model_root):
-    return []
-  return sorted(int(name) for name in os.listdir(model_root)
-                if name.isdigit() and os.path.isdir(os.path.join(model_root, name)))
-
-
-def staging_directory(model_root: str, version: int) -> str:
-  """Creates and returns an empty directory beside the version directories, invisible to TF Serving, named by this
-  process (`work_directories`) so that a later export removes it if this one is killed."""
-  return work_directories.make(model_root, f".tmp-{version}-")
-
-
-def publish(staged: str, model_root: str, version: int, overwrite: bool) -> str:
-  """Renames the staged SavedModel into `<model_root>/<version>`; returns that path.
-
-  Raises:
-    ExportError: the version appeared meanwhile and `overwrite` is false (the staged copy is deleted).
-  """
-  target = os.path.join(model_root, str(version))
-  if os.path.exists(target) and not overwrite:
-    shutil.rmtree(staged, ignore_errors=True)
-    raise ExportError(f"Version {version} appeared in {model_root} while exporting. Pass --overwrite to replace it, "
-                      "or export again to write the next version.")
-  # A copy of this version that once failed its gates is obsolete once the version is published.
-  shutil.rmtree(rejected_path(model_root, version), ignore_errors=True)
-  if not os.path.exists(target):
-    os.rename(staged, target)
-    return target
-  retired = work_directories.make(model_root, f".old-{version}-")
-  os.rename(target, os.path.join(retired, work_directories.RETIRED_CONTENT))
-  os.rename(staged, target)
-  shutil.rmtree(retired, ignore_errors=True)
-  return target
-
-
-def reject(staged: str, model_root: str, version: int) -> str:
-  """Moves a staged SavedModel that failed verification to `.rejected-<version>` (out of TF Serving's sight)."""
-  path = rejected_path(model_root, version)
-  shutil.rmtree(path, ignore_errors=True)
-  os.rename(staged, path)
-  return path
-
-
-def rejected_path(model_root: str, version: int) -> str:
-  """Where a SavedModel that failed verification is kept for inspection."""
-  return os.path.join(model_root, f".rejected-{version}")
-
-
-def directory_size(path: str) -> int:
-  """Total bytes of the files under `path`."""
-  return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(path) for name in names)

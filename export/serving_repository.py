@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Mapping
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
-from export import saved_model_export
+from export import serving_versions
 from export import work_directories
 from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
-from tfmodels.training.model_artifact import write_text
+from tfmodels.training.atomic_files import write_text
 
 MODELS_CONFIG = "models.config"
 BATCHING_PARAMETERS = "batching_parameters.txt"
@@ -106,7 +106,7 @@ class ServingRepository:
 
   def versions(self, name: str) -> list[int]:
     """The published versions of model `name`, oldest first."""
-    return saved_model_export.existing_versions(self.model_root(name))
+    return serving_versions.existing_versions(self.model_root(name))
 
   def model_names(self) -> list[str]:
     """The models with at least one published version."""

@@ -49,7 +49,7 @@ def test_evaluate_on_a_file(trained_digits):
                  "model.keras' is a file, not a model directory", "give the directory that holds model.keras")
 
 
-def test_evaluate_on_a_read_only_model_dir_prints_the_figures_first(trained_digits):
+def test_evaluate_on_a_read_only_model_dir_prints_the_figures_first(trained_digits, tmp_path):
   # As root, CI cannot make a directory unwritable: the child's Python writes under it fail with EROFS instead.
   before = snapshot(trained_digits)
   result = run_tool("evaluate.py", f"--model_dir={trained_digits}", read_only=(trained_digits,))
@@ -58,6 +58,11 @@ def test_evaluate_on_a_read_only_model_dir_prints_the_figures_first(trained_digi
   with open(os.path.join(trained_digits, "evaluation.json"), encoding="utf-8") as f:
     assert json.loads(result.stdout)["accuracy"] == pytest.approx(json.load(f)["accuracy"], abs=1e-9)
   assert snapshot(trained_digits) == before
+  elsewhere = run_tool("evaluate.py", f"--model_dir={trained_digits}", f"--output_dir={tmp_path}",
+                       read_only=(trained_digits,))
+  assert elsewhere.returncode == 0, elsewhere.stderr[-3000:]
+  with open(tmp_path / "evaluation_test.json", encoding="utf-8") as f:
+    assert json.load(f)["accuracy"] == json.loads(result.stdout)["accuracy"]
 
 
 def _image_folder(path, labels):

@@ -58,8 +58,11 @@ def test_the_converters_die_with_a_killed_export(trained_digits, tmp_path):
     time.sleep(0.05)
 
 
-def test_the_next_export_removes_the_hidden_folders_of_killed_exports_only(trained_digits, tmp_path):
-  out = tmp_path / "out"
+def test_the_next_export_removes_what_killed_exports_left_and_the_tflite_files_of_earlier_ones(trained_digits,
+                                                                                             tmp_path):
+  # One model's exports in sequence (they share the model and the export directory): first after killed exports
+  # left their hidden folders, then again with fewer modes.
+  out, tflite = tmp_path / "out", tmp_path / "out" / "tflite"
   model_root = out / "serving" / "digits_cnn"
   me, my_start = os.getpid(), start_time(os.getpid())
   gone = {  # what an export killed with SIGKILL leaves, its pid unused since, or reused by another process
@@ -73,20 +76,16 @@ def test_the_next_export_removes_the_hidden_folders_of_killed_exports_only(train
   for folder, file in {**gone, **live}.items():
     (folder / file).parent.mkdir(parents=True)
     (folder / file).write_bytes(b"partial")
-  result = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", *_QUICK)
-  assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+  first = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", "--modes=float32,float16",
+                   "--max_examples=50")
+  assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr[-3000:]
   assert not any(folder.exists() for folder in gone), os.listdir(out)
   assert all((folder / file).read_bytes() == b"partial" for folder, file in live.items())
   assert sorted(name for name in os.listdir(model_root) if not name.startswith(".tmp-")) == ["1"]
   for folder in gone:
-    assert f"Removed {folder}, left by an export that was killed." in result.stdout
-
-
-def test_the_tflite_files_of_a_model_are_those_of_its_latest_export(trained_digits, tmp_path):
-  out, tflite = tmp_path / "out", tmp_path / "out" / "tflite"
-  first = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", "--modes=float32,float16",
-                   "--max_examples=50")
-  assert first.returncode == 0, first.stderr[-3000:]
+    assert f"Removed {folder}, left by an export that was killed." in first.stdout
+  # The TFLite files of a model are those of its latest export: version 1 again, float32 only, drops its float16
+  # file; another model's file stays.
   (tflite / "other_cnn_float16.tflite").write_bytes(b"another model's file")
   again = run_tool("export.py", f"--model_dir={trained_digits}", f"--export_dir={out}", "--version=1", "--overwrite",
                    *_QUICK)

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from export.saved_model_export import existing_versions
+from export.serving_versions import existing_versions
 from export.warmup_requests import WARMUP_FILE
 from tests.export.conftest import trained_model_dir
 from tests.serving.served_models import ServedModels

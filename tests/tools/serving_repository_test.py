@@ -49,3 +49,13 @@ def test_a_serving_dir_that_is_missing_or_a_file_is_named_as_such(tmp_path):
       assert result.returncode == 1 and "Traceback" not in result.stderr
       assert f"error: {path} {problem}: give the serving folder an export wrote (EXPORT_DIR/serving" in result.stderr
   assert sorted(os.listdir(tmp_path)) == ["a_file"]
+
+
+def test_the_tool_runs_without_importing_tensorflow(tmp_path):
+  # It only reads and rewrites files, so it starts at once, on a serving host too.
+  code = ("import runpy, sys\nsys.argv = ['tools/serving_repository.py', sys.argv[1]]\ntry:\n"
+          "  runpy.run_path(sys.argv[0], run_name='__main__')\nexcept SystemExit:\n  pass\n"
+          "print('tensorflow imported' if 'tensorflow' in sys.modules else 'tensorflow not imported')")
+  result = subprocess.run([sys.executable, "-c", code, f"--serving_dir={tmp_path / 'nowhere'}"], cwd=_REPO,
+                          capture_output=True, text=True, timeout=120, check=True)
+  assert "does not exist" in result.stderr and result.stdout.strip() == "tensorflow not imported", result

@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 
-from tests.testing.read_only_filesystem import run_with_read_only
 from tfmodels.data import DataError
 from tfmodels.training.evaluation import classification_figures, evaluate_artifact
 from tfmodels.training.experiment import config_from_flags, train
@@ -58,22 +57,6 @@ def test_evaluate_tool(digits_model_dir, tmp_path):
   assert result.returncode == 0, result.stderr
   assert json.loads(result.stdout)["split"] == "validation"
   assert (tmp_path / "confusion_matrix_validation.png").exists()
-
-
-def test_evaluate_tool_on_a_read_only_model_dir_prints_the_figures_then_fails(digits_model_dir, tmp_path):
-  before = sorted(os.listdir(digits_model_dir))
-  result = run_with_read_only([digits_model_dir], os.path.join("tools", "evaluate.py"),
-                              f"--model_dir={digits_model_dir}")
-  assert result.returncode == 1, result.stderr
-  assert json.loads(result.stdout)["num_examples"] > 300  # the figures, before the failure to write them
-  assert "error: The figures above are not saved. Cannot write to --output_dir=" in result.stderr
-  assert "(Read-only file system)" in result.stderr and "(--output_dir defaults to the model directory)" in result.stderr
-  assert "Traceback" not in result.stderr
-  assert sorted(os.listdir(digits_model_dir)) == before
-  elsewhere = run_with_read_only([digits_model_dir], os.path.join("tools", "evaluate.py"),
-                                 f"--model_dir={digits_model_dir}", f"--output_dir={tmp_path}")
-  assert elsewhere.returncode == 0, elsewhere.stderr
-  assert json.load(open(tmp_path / "evaluation_test.json"))["accuracy"] == json.loads(result.stdout)["accuracy"]
 
 
 def test_evaluate_tool_without_a_model(tmp_path):

@@ -1,6 +1,8 @@
 """Tests of how flags, presets and `--params` make a configuration (`experiment.config_from_flags`)."""
 
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +57,28 @@ def test_built_in_data_keeps_its_preset_and_flags_and_params_override_the_recipe
 def test_the_recipes_warmup_is_shortened_for_a_one_epoch_run():
   config = config_from_flags(model="cnn", dataset="images:/data/photos", epochs=1)
   assert config.trainer.warmup_epochs == 0
+
+
+_WRONG_DIRECTORY_WITHOUT_TENSORFLOW = """
+import sys
+from tfmodels.training import experiment
+from tfmodels.training.artifact_error import ArtifactError
+config = experiment.config_from_flags(model="cnn", dataset="digits", data_dir=sys.argv[2])
+try:
+  experiment.train(config, sys.argv[1])
+except ArtifactError as error:
+  print(error)
+print("tensorflow imported" if "tensorflow" in sys.modules else "tensorflow not imported")
+"""
+
+
+def test_wrong_directories_are_named_before_tensorflow_is_imported(tmp_path):
+  # A mistake in a flag is named at once, not after TensorFlow's seconds of start-up.
+  (tmp_path / "a_file").write_text("kept")
+  for model_dir, data_dir, problem in ((tmp_path / "a_file", tmp_path, "--model_dir="),
+                                       (tmp_path / "model", tmp_path / "a_file", "--data_dir=")):
+    result = subprocess.run([sys.executable, "-c", _WRONG_DIRECTORY_WITHOUT_TENSORFLOW, str(model_dir), str(data_dir)],
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert problem in result.stdout and "is a file, not a directory" in result.stdout, result.stdout
+    assert result.stdout.strip().endswith("tensorflow not imported"), result.stdout
+  assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

@@ -8,7 +8,8 @@ import zipfile
 import pytest
 
 from tfmodels.config import ExperimentConfig
-from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
+from tfmodels.training.writable_directory import check_writable_dir
 
 _DATASET = {"name": "digits", "kind": "image", "feature_shape": [8, 8, 1], "label_names": [str(i) for i in range(10)]}
 

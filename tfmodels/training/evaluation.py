@@ -18,7 +18,9 @@ import tensorflow as tf
 from tfmodels import data as data_lib
 from tfmodels.training.history_plot import save_figure
 from tfmodels.training.language_model_data import bigram_reference_perplexity
-from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, check_writable_dir, write_json
+from tfmodels.training.atomic_files import write_json
+from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
+from tfmodels.training.writable_directory import check_writable_dir
 
 # The figures `evaluate_artifact` logs as JSON before writing them all.
 SUMMARY = ("model", "dataset", "split", "accuracy", "loss", "num_examples")

@@ -7,11 +7,12 @@ gets the general recipe of its model (`AUTO_RECIPES`). Flags override both, and 
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from absl import logging
 
 from tfmodels.config import ExperimentConfig, parse_assignments
-from tfmodels.training.trainer import Trainer
+from tfmodels.training.writable_directory import check_writable_dir
 
 # Language models read characters in windows of 128 and are chosen by validation loss (their accuracy, the share of
 # next characters guessed right, says less), with clipped gradients and a cosine decay.
@@ -96,5 +97,15 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
 
 
 def train(config: ExperimentConfig, model_dir: str, strategy=None) -> dict:
-  """Trains `config` into `model_dir`; returns the test-split figures."""
+  """Trains `config` into `model_dir`; returns the test-split figures.
+
+  A single process (no `strategy` given, no TF_CONFIG cluster) writes `model_dir` itself, so its directories are
+  checked before TensorFlow is imported: a wrong flag is named at once, not after seconds of start-up. The trainer
+  checks them again (in a cluster, only the chief writes `model_dir`).
+  """
+  if strategy is None and not os.environ.get("TF_CONFIG"):
+    check_writable_dir(model_dir, "model_dir")
+    if config.data.data_dir:
+      check_writable_dir(config.data.data_dir, "data_dir")
+  from tfmodels.training.trainer import Trainer  # pylint: disable=g-import-not-at-top  (TensorFlow: seconds)
   return Trainer(config, model_dir, strategy=strategy).run()

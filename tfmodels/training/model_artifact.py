@@ -17,7 +17,6 @@ import dataclasses
 import errno
 import json
 import os
-import tempfile
 from typing import Any
 import zipfile
 
@@ -30,7 +29,7 @@ from tfmodels import data as data_lib
 from tfmodels.config import DataConfig, ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
                                                        token_ids)
-from tfmodels.user_error import UserError
+from tfmodels.training.artifact_error import ArtifactError
 
 CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
@@ -41,10 +40,6 @@ EVALUATION_FILE = "evaluation.json"
 # The way out of a damaged file in a model directory.
 _DAMAGED = ("Copy the model directory again from where it came from, or train again into a new --model_dir "
             "(python tools/train.py --model_dir=...).")
-
-
-class ArtifactError(UserError, ValueError):
-  """A model directory is missing, incomplete or belongs to another run."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,27 +153,6 @@ def read_json(path: str) -> Any:
     raise ArtifactError(f"{path} is not valid JSON ({error}). {_DAMAGED}") from None
 
 
-def check_writable_dir(path: str, flag: str) -> None:
-  """Raises `ArtifactError` naming `--flag` and the way out when `path` cannot be created and written.
-
-  Creates nothing: a directory that does not exist yet is checked through its nearest existing parent.
-  """
-  if not path:
-    raise ArtifactError(f"--{flag} is empty: give the directory to write to, e.g. --{flag}=runs/digits_cnn.")
-  existing = os.path.abspath(path)
-  while not os.path.lexists(existing) and existing != os.path.dirname(existing):
-    existing = os.path.dirname(existing)
-  if not os.path.isdir(existing):
-    where = "is a file" if existing == os.path.abspath(path) else f"is inside {existing}, which is a file"
-    raise ArtifactError(f"--{flag}={path} {where}, not a directory. Choose another --{flag}, or move the file away.")
-  try:
-    with tempfile.TemporaryFile(dir=existing):
-      pass
-  except OSError as error:
-    raise ArtifactError(f"Cannot write to --{flag}={path}: {existing} is not writable ({error.strerror or error}). "
-                        f"Choose a --{flag} you can write to, or make {existing} writable.") from None
-
-
 def _check_model_file(path: str) -> None:
   """Refuses a `.keras` file that is not a complete zip archive (Keras reports such a file as 'File not found')."""
   try:
@@ -196,21 +170,3 @@ def _check_model_file(path: str) -> None:
 def is_disk_full(error: BaseException) -> bool:
   """Whether `error` (Python's, h5py's or TensorFlow's) says a write found no space left on its device."""
   return getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in str(error)
-
-
-def write_json(path: str, value: Any) -> None:
-  """Writes JSON atomically (temporary file beside the target, then rename)."""
-  write_text(path, json.dumps(value, indent=2, sort_keys=True) + "\n")
-
-
-def write_text(path: str, text: str) -> None:
-  directory = os.path.dirname(os.path.abspath(path))
-  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
-    f.write(text)
-  publish(f.name, path)
-
-
-def publish(temporary: str, path: str) -> None:
-  """Moves a finished temporary file onto `path` atomically, readable by all (temporary files are 0600)."""
-  os.chmod(temporary, 0o644)
-  os.replace(temporary, path)

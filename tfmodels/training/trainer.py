@@ -37,9 +37,10 @@ from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
+from tfmodels.training.atomic_files import write_json, write_text
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
-                                              check_writable_dir, is_disk_full, read_json, write_json,
-                                              write_text)
+                                              is_disk_full, read_json)
+from tfmodels.training.writable_directory import check_writable_dir
 from tfmodels.training.task_data import TaskData
 from tfmodels.user_error import UserError
 

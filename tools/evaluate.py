@@ -24,11 +24,12 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from tfmodels.training.evaluation import evaluate_artifact  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
-    evaluate_artifact(ModelArtifact.load(_MODEL_DIR.value), dataset_name=_DATASET.value, split=_SPLIT.value,
-                      output_dir=_OUTPUT_DIR.value, log=print)
+    artifact = ModelArtifact.load(_MODEL_DIR.value)  # before TensorFlow's start-up: a wrong directory is named at once
+    from tfmodels.training.evaluation import evaluate_artifact  # pylint: disable=g-import-not-at-top
+    evaluate_artifact(artifact, dataset_name=_DATASET.value, split=_SPLIT.value, output_dir=_OUTPUT_DIR.value,
+                      log=print)
 
 
 if __name__ == "__main__":

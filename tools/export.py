@@ -62,10 +62,12 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
   from export.serving_repository import parse_labels  # pylint: disable=g-import-not-at-top
+  from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
   gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
   with cli.user_errors_exit():
+    ModelArtifact.load(_MODEL_DIR.value)  # before TensorFlow's start-up: a wrong directory is named at once
+    from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
     exporter = Exporter(_MODEL_DIR.value, _EXPORT_DIR.value, modes=_MODES.value,
                         calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
                         overwrite=_OVERWRITE.value, keep=_KEEP.value, labels=parse_labels(_LABEL.value),

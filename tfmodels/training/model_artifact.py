@@ -9,6 +9,9 @@ Layout of `model_dir`:
   evaluation.json    test-split figures
   history.json/.csv  per-epoch figures; training_curves.png
   checkpoints/       per-epoch checkpoints for resuming; logs/ TensorBoard
+
+Reading a directory (`ModelArtifact.load`) imports nothing of TensorFlow, so the tools name a missing, wrong or
+damaged directory at once; loading the model, its data or its text preprocessing does import it.
 """
 
 from __future__ import annotations
@@ -17,19 +20,18 @@ import dataclasses
 import errno
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 import zipfile
-
-import keras
-import tensorflow as tf
 
 from edge.char_vocabulary import VOCABULARY_FILE as CHAR_VOCABULARY_FILE
 from edge.char_vocabulary import CharVocabulary
-from tfmodels import data as data_lib
 from tfmodels.config import DataConfig, ExperimentConfig
-from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, read_vocabulary,
-                                                       token_ids)
 from tfmodels.training.artifact_error import ArtifactError
+
+if TYPE_CHECKING:
+  import keras
+
+  from tfmodels import data as data_lib
 
 CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
@@ -92,9 +94,11 @@ class ModelArtifact:
 
   @property
   def vocabulary_path(self) -> str:
+    from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE  # pylint: disable=g-import-not-at-top
     return os.path.join(self.model_dir, VOCABULARY_FILE)
 
   def vocabulary(self) -> list[str]:
+    from tfmodels.preprocessing.text_vectorizer import read_vocabulary  # pylint: disable=g-import-not-at-top
     return read_vocabulary(self.vocabulary_path)
 
   def char_vocabulary(self) -> CharVocabulary:
@@ -110,6 +114,7 @@ class ModelArtifact:
     """
     if dataset_name:
       return dataclasses.replace(self.config.data, dataset=dataset_name)
+    from tfmodels import data as data_lib  # pylint: disable=g-import-not-at-top
     trained_on = self.config.data.dataset
     path = data_lib.source_path(trained_on)
     if path and not os.path.exists(path):
@@ -125,6 +130,7 @@ class ModelArtifact:
     Raises:
       DataError: its labels are not those the model was trained on (or the data cannot be read).
     """
+    from tfmodels import data as data_lib  # pylint: disable=g-import-not-at-top
     dataset = data_lib.load_dataset(self.data_config(dataset_name))
     if tuple(dataset.label_names) != tuple(self.label_names):
       raise data_lib.DataError(
@@ -133,12 +139,14 @@ class ModelArtifact:
     return dataset
 
   def load_model(self) -> keras.Model:
+    import keras  # pylint: disable=g-import-not-at-top,redefined-outer-name
     import tfmodels.models  # pylint: disable=g-import-not-at-top,unused-import  (registers the classes to load)
     return keras.saving.load_model(os.path.join(self.model_dir, MODEL_FILE))
 
   def preprocessor(self):
     """Returns a function from raw features (uint8 pixels or strings) to model inputs."""
     if self.kind == "text":
+      from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids  # pylint: disable=g-import-not-at-top
       vectorizer = load_vectorizer(self.vocabulary_path, self.config.data.sequence_length)
       return lambda texts: token_ids(vectorizer, texts)
     return lambda pixels: pixels

@@ -12,6 +12,7 @@ from benchmark.sample_summary import SampleSummary
 from tests.testing.language_models import PROMPTS, SEQUENCE_LENGTH, exported_language_model, trained_language_model
 
 
+@pytest.mark.slow  # the benchmark itself (tools/benchmark_generation.py) runs these paths on the real models
 @pytest.mark.parametrize("architecture", ["transformer_lm", "lstm_lm"])
 def test_both_paths_and_every_mode_are_timed(tmp_path_factory, tmp_path, architecture):
   root = tmp_path_factory.getbasetemp()

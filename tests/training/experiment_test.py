@@ -82,3 +82,14 @@ def test_wrong_directories_are_named_before_tensorflow_is_imported(tmp_path):
     assert problem in result.stdout and "is a file, not a directory" in result.stdout, result.stdout
     assert result.stdout.strip().endswith("tensorflow not imported"), result.stdout
   assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+@pytest.mark.parametrize("model, dataset, message", [
+    ("transformer_lm", "digits", "learns from running text, but 'digits' is a labelled data set"),
+    ("cnn", "novels", "'novels' is a text corpus for the language models"),
+    ("lstm", "text:/data/book.txt", "'text:/data/book.txt' is a text corpus for the language models")])
+def test_a_model_given_data_it_cannot_learn_from_is_named_before_any_setting_is_chosen(caplog, model, dataset,
+                                                                                       message):
+  with caplog.at_level(logging.WARNING), pytest.raises(ConfigError, match=message):
+    config_from_flags(model=model, dataset=dataset, epochs=1)
+  assert "warm-up" not in caplog.text  # the preset's warm-up is not shortened for a run that cannot start

@@ -41,8 +41,7 @@ from tfmodels.data.builders.text_corpus_blocks import CorpusSource, TextCorpusBl
 from tfmodels.data.data_error import DataError
 from tfmodels.data.text_corpus import TextCorpus
 
-CORPUS_NAMES = ("novels",)
-TEXT_PREFIX = "text:"
+from tfmodels.dataset_names import CORPUS_NAMES, TEXT_PREFIX, is_corpus  # pylint: disable=unused-import  (re-exported)
 TFDS_DOCUMENT_CHARACTERS = 16384
 # Changes whenever the way a corpus is read changes, so older prepared copies are not read as current.
 _FORMAT = "corpus-blocks-1"
@@ -53,11 +52,6 @@ _LINE_ENDS = re.compile(r"\r\n?")
 
 # Each call yields every document as `(name, pieces of text)`, in order.
 Documents = Callable[[], Iterator[tuple[str, Iterable[str]]]]
-
-
-def is_corpus(dataset_name: str) -> bool:
-  """Whether `dataset_name` names a text corpus for language models (`novels` or `text:PATH`)."""
-  return dataset_name in CORPUS_NAMES or dataset_name.startswith(TEXT_PREFIX)
 
 
 def load_corpus(config: DataConfig) -> TextCorpus:

@@ -19,7 +19,6 @@ from absl import logging
 import tensorflow_datasets as tfds
 
 from tfmodels.config import DataConfig
-from tfmodels.data import corpus_loader
 from tfmodels.data import csv_text
 from tfmodels.data import image_folder
 from tfmodels.data import loaded_dataset
@@ -32,10 +31,8 @@ from tfmodels.data.builders.rotten_tomatoes import RottenTomatoes
 from tfmodels.data.builders.split_carving_builder import SplitCarvingBuilder, carving_config
 from tfmodels.data.data_error import DataError
 from tfmodels.data.loaded_dataset import LoadedDataset
-
-IMAGES_PREFIX = "images:"
-CSV_PREFIX = "csv:"
-TFDS_PREFIX = tfds_source.TFDS_PREFIX
+from tfmodels import dataset_names
+from tfmodels.dataset_names import CSV_PREFIX, IMAGES_PREFIX, TEXT_PREFIX, TFDS_PREFIX
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +63,7 @@ BUILT_IN_NAMES = tuple(_BUILT_INS)
 
 def source_path(name: str) -> str:
   """The file or folder a data set of your own reads (`images:DIR`, `csv:PATH`, `text:PATH`); "" for the others."""
-  for prefix in (IMAGES_PREFIX, CSV_PREFIX, corpus_loader.TEXT_PREFIX):
+  for prefix in (IMAGES_PREFIX, CSV_PREFIX, TEXT_PREFIX):
     if name.startswith(prefix):
       return str(pathlib.Path(name[len(prefix):]).expanduser())
   return ""
@@ -75,9 +72,8 @@ def source_path(name: str) -> str:
 def load_dataset(config: DataConfig) -> LoadedDataset:
   """Loads `config.dataset` with train, validation and test splits; raises `DataError` on bad input."""
   name = config.dataset
-  if corpus_loader.is_corpus(name):
-    raise DataError(f"'{name}' is a text corpus for the language models (--model=transformer_lm or lstm_lm), not a "
-                    "labelled data set. Use it with a language model, or give a classifier labelled data.")
+  if dataset_names.is_corpus(name):
+    raise DataError(dataset_names.corpus_is_not_labelled(name))
   for prefix, load in ((IMAGES_PREFIX, image_folder.load_image_folder), (CSV_PREFIX, csv_text.load_csv_text)):
     if name.startswith(prefix):
       if not name[len(prefix):].strip():

@@ -11,6 +11,7 @@ import os
 
 from absl import logging
 
+from tfmodels import dataset_names
 from tfmodels.config import ExperimentConfig, parse_assignments
 from tfmodels.training.writable_directory import check_writable_dir
 
@@ -75,6 +76,8 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
   """Returns the validated configuration: defaults, then the preset or recipe (`recipe_for`), then flags, then
   `params`."""
   config = ExperimentConfig()
+  # First, so that nothing is chosen for a pair that cannot work (the presets' warm-up, say).
+  dataset_names.check_fits(dataset, dataclasses.replace(config.model, name=model))
   config = dataclasses.replace(config, model=dataclasses.replace(config.model, name=model),
                                data=dataclasses.replace(config.data, dataset=dataset))
   config = config.override(recipe_for(model, dataset))

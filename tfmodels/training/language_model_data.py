@@ -17,7 +17,8 @@ import tensorflow as tf
 
 from edge.char_vocabulary import VOCABULARY_FILE, CharVocabulary
 from tfmodels import data as data_lib
-from tfmodels.config import ConfigError, ExperimentConfig
+from tfmodels import dataset_names
+from tfmodels.config import ExperimentConfig
 from tfmodels.data.data_error import DataError
 from tfmodels.training.bigram_model import BigramModel
 from tfmodels.training.task_data import TaskData
@@ -33,11 +34,7 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
     ConfigError: the data set is not a text corpus.
     DataError: the corpus cannot be read, or a split is too small for one window.
   """
-  name = config.data.dataset
-  if not (data_lib.is_corpus(name) or name.startswith(data_lib.TFDS_PREFIX)):
-    raise ConfigError(f"Model '{config.model.name}' learns from running text, but '{name}' is a labelled data set. "
-                      f"Use --dataset=novels or --dataset={data_lib.TEXT_PREFIX}PATH (a UTF-8 text file or a folder "
-                      "of .txt files), or a classifier (--model=cnn, lstm or transformer).")
+  dataset_names.check_fits(config.data.dataset, config.model)
   corpus = data_lib.load_corpus(config.data)
   length = config.data.sequence_length
   saved = os.path.join(model_dir, VOCABULARY_FILE)

@@ -57,7 +57,7 @@ from export.target_recommendation import recommend
 from export.tflite_conversion import ConversionResult, convert_in_subprocess, write_conversion_saved_model
 from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
 from export.tflite_ops import TfliteOps
-from export.verification_gates import VerificationGates
+from export.verification_gates import BATCH_CHECK_SIZE, VerificationGates
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.models.lstm_classifier import LstmClassifier
@@ -435,19 +435,28 @@ class Exporter:
     return verification.TfliteRunner(path, num_threads=self.num_threads)
 
   def _conversion_function(self, model: keras.Model):
-    """The function the converter sees, and its static batch-1 input."""
+    """The function the converter sees, and its input.
+
+    The CNN and the unrolled LSTM take any batch size (-1 in the file's signature: the file is allocated for batch 1,
+    and `resize_tensor_input` sets another). Two graphs keep batch 1, as their operators need: the converter fuses
+    the LSTM only at a static batch size (with a free one it unrolls the steps, and the int8 files double), and with
+    a free batch it lowers the Transformer's attention einsums through SHAPE, REDUCE_PROD and computed RESHAPEs,
+    which XNNPACK does not take (5 partitions instead of 1).
+    """
     artifact = self.artifact
     if artifact.kind == "image":
       # Float pixel values 0..255: the model casts its input to float and rescales it itself.
       return (lambda pixels: model(pixels, training=False),
-              tf.TensorSpec((1, *artifact.feature_shape), tf.float32, name="pixels"))
-    spec = tf.TensorSpec((1, artifact.config.data.sequence_length), tf.int32, name="token_ids")
+              tf.TensorSpec((None, *artifact.feature_shape), tf.float32, name="pixels"))
+    length = artifact.config.data.sequence_length
     if isinstance(model, LstmClassifier) and self.lstm_graph == "fused":
-      return (lambda token_ids: fused_lstm_logits(model, token_ids)), spec
+      return ((lambda token_ids: fused_lstm_logits(model, token_ids)),
+              tf.TensorSpec((1, length), tf.int32, name="token_ids"))
     if isinstance(model, LstmClassifier):
       unrolled = unrolled_copy(model)
-      return (lambda token_ids: unrolled(token_ids, training=False)), spec
-    return (lambda token_ids: model(token_ids, training=False)), spec
+      return ((lambda token_ids: unrolled(token_ids, training=False)),
+              tf.TensorSpec((None, length), tf.int32, name="token_ids"))
+    return (lambda token_ids: model(token_ids, training=False)), tf.TensorSpec((1, length), tf.int32, name="token_ids")
 
   def _finish_tflite(self, mode: TfliteMode, conversion: ConversionResult, size_reference: tuple[int, str],
                      test_set: VerificationSet, reference_logits, errors) -> dict:
@@ -473,6 +482,7 @@ class Exporter:
     logits = test_set.collect(
         lambda features, inputs: runner.logits(inputs.astype(np.float32) if as_float else inputs))
     figures = {**self._figures(logits, reference_logits, test_set.labels), "size_bytes": result["size_bytes"]}
+    figures.update(self._batch_figures(runner, test_set, logits))
     failures = self.gates.check(mode.name, figures, float32_size=size_reference[0] if mode.quantized else None)
     result.update(figures, path=os.path.abspath(path), metadata_path=os.path.abspath(metadata_path),
                   milliseconds_per_example=round(1000 * runner.seconds_per_example, 4),
@@ -485,6 +495,18 @@ class Exporter:
     errors[export_report.artifact_label(result)] = verification.per_example_errors(logits, reference_logits)
     self._metadata(mode, runner, result).write(metadata_path)
     return result
+
+  def _batch_figures(self, runner, test_set: VerificationSet, logits: np.ndarray) -> dict:
+    """Whether the file takes any batch size, and, when it does, how far its logits at batch `BATCH_CHECK_SIZE` are
+    from those at batch 1 (`logits`), on the same examples."""
+    if not runner.any_batch_size:
+      return {"any_batch_size": False}
+    as_float = self.artifact.kind == "image"
+    batched = test_set.collect(lambda features, inputs: runner.batched_logits(
+        inputs.astype(np.float32) if as_float else inputs, BATCH_CHECK_SIZE))
+    difference = np.abs(np.asarray(batched, np.float64) - np.asarray(logits, np.float64))
+    return {"any_batch_size": True, "batch_check_size": BATCH_CHECK_SIZE,
+            "batch_logit_difference": float(difference.max()) if difference.size else 0.0}
 
   def _micro_check(self, path: str, runner, test_set: VerificationSet, logits: np.ndarray) -> dict:
     """The `full_int8` file on TensorFlow Lite Micro's interpreter, against LiteRT's logits (`micro_check`)."""

@@ -1,8 +1,8 @@
 """Keras model -> `.tflite`, one mode per subprocess, so that a converter crash loses only that mode.
 
-The converter reads a SavedModel of a `tf.function` with a static batch-1 input (`write_conversion_saved_model`):
-converting from a SavedModel freezes the variables into constants, and static shapes keep recurrent layers
-convertible. Image models take float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns
+The converter reads a SavedModel of a `tf.function` (`write_conversion_saved_model`): converting from a SavedModel
+freezes the variables into constants. A classifier's input has a free batch dimension and static other dimensions
+(static sequence lengths keep recurrent layers convertible); a language model's signatures are static throughout. Image models take float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns
 the input into uint8); text models take int32 token ids.
 
 Each mode is converted by `python -m export.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
@@ -74,7 +74,7 @@ class ConversionResult:
 
 
 def write_conversion_saved_model(function: Callable, input_spec, path: str) -> None:
-  """Writes a SavedModel whose `serving_default` signature is `function` on `input_spec` (static shape).
+  """Writes a SavedModel whose `serving_default` signature is `function` on `input_spec`.
 
   Only the variables the function reads are tracked (Keras' `ExportArchive`): when the Keras model object itself
   is saved as well, the converter keeps the variables as `VAR_HANDLE` ops instead of freezing them.
@@ -83,7 +83,7 @@ def write_conversion_saved_model(function: Callable, input_spec, path: str) -> N
 
 
 def write_signatures_saved_model(signatures: dict[str, tuple[Callable, list]], path: str) -> None:
-  """Writes a SavedModel with one signature per entry `key: (function, input specs)` (static shapes).
+  """Writes a SavedModel with one signature per entry `key: (function, input specs)`.
 
   The converter turns each signature into a signature of one `.tflite` file (subgraphs in the order of their keys),
   sharing the weights: every signature reads the same frozen constants.

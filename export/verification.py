@@ -43,7 +43,8 @@ def per_example_errors(logits: np.ndarray, reference_logits: np.ndarray) -> np.n
 
 
 class TfliteRunner:
-  """Runs a `.tflite` classifier with LiteRT one example at a time (batch 1), as an edge device would.
+  """Runs a `.tflite` classifier with LiteRT one example at a time (batch 1), as an edge device would, or, when the
+  file takes any batch size, several at a time (`batched_logits`).
 
   Inputs are raw values (float pixel values 0..255 or int32 token ids); they are quantized with the input tensor's
   scale and zero point when it is quantized, and int8 logits are dequantized. The variables are reset before every
@@ -68,8 +69,16 @@ class TfliteRunner:
     self.output = TensorInfo.from_details(outputs[0])
     self._input_index = inputs[0]["index"]
     self._output_index = outputs[0]["index"]
+    self._path = path
+    # A second interpreter for other batch sizes, loaded now: the file may be moved once it is loaded.
+    self._batched = Interpreter(model_path=path, num_threads=num_threads) if self.any_batch_size else None
     self._seconds = 0.0
     self._examples = 0
+
+  @property
+  def any_batch_size(self) -> bool:
+    """Whether the file's batch dimension is free (-1 in its signature), so that `batched_logits` can run it."""
+    return self.input.shape[0] == -1
 
   @property
   def seconds_per_example(self) -> float:
@@ -90,6 +99,28 @@ class TfliteRunner:
     self._seconds += time.perf_counter() - start
     self._examples += len(values)
     outputs = np.stack(results) if results else np.zeros((0, self.output.shape[-1]), np.dtype(self.output.dtype))
+    return self.output.dequantize(outputs)
+
+  def batched_logits(self, inputs: np.ndarray, batch_size: int) -> np.ndarray:
+    """Returns the float32 logits of `inputs` run `batch_size` at a time (the last batch holds the rest), on a second
+    interpreter resized for them; not timed.
+
+    Raises:
+      ValueError: the file has a fixed batch size (`any_batch_size` is false).
+    """
+    if self._batched is None:
+      raise ValueError(f"{self._path} has a fixed batch size of {self.input.shape[0]}.")
+    interpreter, values, results = self._batched, self.input.quantize(np.asarray(inputs)), []
+    for start in range(0, len(values), batch_size):
+      part = values[start:start + batch_size]
+      interpreter.resize_tensor_input(self._input_index, list(part.shape))
+      interpreter.allocate_tensors()
+      interpreter.reset_all_variables()
+      interpreter.set_tensor(self._input_index, part)
+      interpreter.invoke()
+      results.append(interpreter.get_tensor(self._output_index))
+    outputs = np.concatenate(results) if results else np.zeros((0, self.output.shape[-1]),
+                                                               np.dtype(self.output.dtype))
     return self.output.dequantize(outputs)
 
 

@@ -14,6 +14,9 @@ from edge.model_metadata import INT8_MODES, MODES
 _INT8_MIN_AGREEMENT = {"image": 0.98, "text": 0.97, "corpus": 0.0}
 _INT8_MAX_ACCURACY_DROP = {"image": 0.005, "text": 0.010}
 _INT8_MAX_SIZE_RATIO = {"image": 0.30, "text": 0.30, "corpus": 0.35}
+# The batch size at which a `.tflite` classifier of any batch size is run a second time: an edge box that batches
+# requests gets the answers of batch 1.
+BATCH_CHECK_SIZE = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +28,8 @@ class VerificationGates:
   (`dynamic_int8`, `full_int8`) must agree on `int8_min_agreement`, lose at most `int8_max_accuracy_drop` of
   accuracy (a language model: raise its perplexity at most `int8_max_perplexity_ratio` times), and be at most
   `int8_max_size_ratio` times the size of the float32 `.tflite`. A language model's figures are those of its next
-  token (`next_token_verification`).
+  token (`next_token_verification`). A `.tflite` classifier of any batch size must give, run at batch
+  `BATCH_CHECK_SIZE`, the logits it gives at batch 1 within `max_batch_logit_difference`, in every mode.
 
   Attributes:
     float32_min_agreement: least top-1 agreement with Keras of float32 artifacts.
@@ -36,6 +40,8 @@ class VerificationGates:
     int8_max_perplexity_ratio: largest test perplexity of a language model's int8 `.tflite` relative to Keras'.
     int8_max_size_ratio: largest size of an int8 `.tflite` relative to the float32 one (None: 0.30 image and text,
       0.35 corpus).
+    max_batch_logit_difference: largest absolute difference between a `.tflite` file's logits at batch
+      `BATCH_CHECK_SIZE` and at batch 1, on the same examples.
   """
 
   float32_min_agreement: float = 1.0
@@ -45,6 +51,7 @@ class VerificationGates:
   int8_max_accuracy_drop: float | None = None
   int8_max_perplexity_ratio: float = 1.05
   int8_max_size_ratio: float | None = None
+  max_batch_logit_difference: float = 1e-4
 
   def for_kind(self, kind: str) -> "VerificationGates":
     """Returns these gates with the kind-dependent defaults (`image`, `text` or `corpus`) filled in."""
@@ -62,7 +69,8 @@ class VerificationGates:
     Args:
       mode: `float32`, `float16`, `dynamic_int8` or `full_int8` (SavedModel signatures are `float32`).
       figures: `num_examples`, `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and
-        `size_bytes`; a language model's also `perplexity_ratio`, which replaces the accuracy drop.
+        `size_bytes`; a language model's also `perplexity_ratio`, which replaces the accuracy drop; a `.tflite` of
+        any batch size also `batch_logit_difference`.
       float32_size: size of the float32 `.tflite`, the reference of the int8 size gate (None: not checked).
     """
     # Every figure of an artifact that ran on no example is vacuous (agreement 1.0 over nothing): no gate can pass.
@@ -94,6 +102,8 @@ class VerificationGates:
         at_most("accuracy_drop", figures["reference_accuracy"] - figures["accuracy"], self.int8_max_accuracy_drop)
       if float32_size:
         at_most("size_ratio", figures["size_bytes"] / float32_size, self.int8_max_size_ratio)
+    if "batch_logit_difference" in figures:
+      at_most("batch_logit_difference", figures["batch_logit_difference"], self.max_batch_logit_difference)
     return failures
 
   def to_dict(self) -> dict:

@@ -54,6 +54,7 @@ _GATES = {
     "int8_max_accuracy_drop": "largest accuracy loss of the int8 modes, a fraction (default 0.005 images, 0.01 text)",
     "int8_max_perplexity_ratio": "largest int8 perplexity of a language model relative to Keras' (default 1.05)",
     "int8_max_size_ratio": "largest int8 size relative to the float32 .tflite (default 0.30; 0.35 language models)",
+    "max_batch_logit_difference": "largest |logit at batch 8 - logit at batch 1| of a .tflite file (default 1e-4)",
 }
 _GATE_FLAGS = {name: flags.DEFINE_float(name, None, f"Gate: {help_text}.") for name, help_text in _GATES.items()}
 

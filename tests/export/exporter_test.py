@@ -60,6 +60,22 @@ def test_digits_cnn_passes_in_every_mode(digits_export):
   assert micro["top1_agreement"] >= 0.99 and 0 < micro["arena_bytes"] < 256 * 1024
   assert report["recommendations"]["npu_mcu"]["mode"] == "full_int8"
   assert all(a.get("micro") is None for a in report["artifacts"] if a.get("mode") != "full_int8")
+  # Every CNN file takes any batch size, and gives at batch 8 the logits of batch 1.
+  for mode in ("float32", "float16", "dynamic_int8", "full_int8"):
+    artifact = _artifact(report, "tflite", mode)
+    assert artifact["any_batch_size"] and artifact["batch_check_size"] == 8, artifact
+    assert artifact["batch_logit_difference"] <= 1e-4 and artifact["input"]["shape"][0] == -1
+
+
+def test_an_edge_box_batches_a_cnn_file(digits_export):
+  # The edge runtime resizes a file of any batch size to the batch it is given: 37 images at once, as one by one.
+  _, report = digits_export
+  images = digits_pixels()[0][:37]
+  for mode in ("float32", "full_int8"):
+    classifier = EdgeClassifier(_artifact(report, "tflite", mode)["path"])
+    together = classifier.predict_logits(images.astype(np.float32))
+    alone = np.concatenate([classifier.predict_logits(image[None].astype(np.float32)) for image in images])
+    np.testing.assert_allclose(together, alone, atol=1e-4)
 
 
 def test_the_report_files_are_written(digits_export):
@@ -287,6 +303,8 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
   assert metadata.input.dtype == "int32" and metadata.output.dtype == "int8"
   assert metadata.text.vocabulary == tuple(ModelArtifact.load(model_dir).vocabulary())
   full_int8 = _artifact(report, "tflite", "full_int8")
+  # The fused LSTM and the Transformer keep batch 1 (Exporter._conversion_function says why).
+  assert not any(a.get("any_batch_size") for a in report["artifacts"]) and metadata.input.shape[0] == 1
   if model == "transformer":
     # The padding mask is compared and cast once at the input; XNNPACK runs everything after it as one partition.
     for mode in ("float32", "dynamic_int8"):

@@ -31,6 +31,8 @@ def test_good_figures_pass_every_mode():
     ("full_int8", {"top1_agreement": 0.97}, "top1_agreement"),
     ("dynamic_int8", {"accuracy": 0.94}, "accuracy_drop"),
     ("full_int8", {"size_bytes": 301}, "size_ratio"),
+    ("float32", {"batch_logit_difference": 2e-4}, "batch_logit_difference"),
+    ("full_int8", {"batch_logit_difference": 0.05}, "batch_logit_difference"),
 ])
 def test_each_gate_names_its_figure_value_and_mode(mode, changes, figure):
   failures = VerificationGates().for_kind("image").check(mode, {**_GOOD, **changes}, float32_size=1000)

@@ -1,7 +1,8 @@
 """Small models trained on real data, once per pytest run, for the export tests.
 
-The builders keep their model directories under pytest's base temporary folder, so tests in other folders
-(`tests/tools/export_test.py`) reuse them instead of training again.
+The builders keep their model directories under pytest's base temporary folder, shared by the test processes of the
+run (`tests/testing/shared_builds.py`), so tests in other folders (`tests/tools/export_test.py`) reuse them instead of
+training again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pathlib
 import pytest
 
 from export.exporter import Exporter
+from tests.testing.shared_builds import built_by_one, shared_root
 from tfmodels.training.experiment import config_from_flags, train
 
 # Tiny text models: short sequences, a small vocabulary, narrow layers, one epoch (seconds on two cores).
@@ -22,8 +24,11 @@ TEXT_EXAMPLES = 400
 
 def trained_model_dir(root: pathlib.Path, model: str) -> str:
   """Trains `model` (cnn on digits, lstm or transformer on Rotten Tomatoes) into `root/<model>` once; returns it."""
+  root = shared_root(root)
   folder = root / "export_models" / model
-  if not (folder / "model.keras").exists():
+  with built_by_one(root, f"export_model_{model}"):
+    if (folder / "model.keras").exists():
+      return str(folder)
     if model == "cnn":
       config = config_from_flags(model="cnn", dataset="digits", epochs=2, strategy="default")
     else:

@@ -1,7 +1,8 @@
 """Tiny language models trained on real text, and their exports, built once per test session.
 
-The builders keep their folders under pytest's base temporary folder, so the tests of several folders (tests/export,
-tests/edge, tests/tools) share one training and one export per architecture.
+The builders keep their folders under pytest's base temporary folder, shared by the test processes of the run
+(`shared_builds`), so the tests of several folders (tests/export, tests/edge, tests/tools) share one training and one
+export per architecture.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pathlib
 
 from export.exporter import Exporter
 from export.verification_gates import VerificationGates
+from tests.testing.shared_builds import built_by_one, shared_root
 from tfmodels.config import DataConfig
 from tfmodels.data import load_corpus
 from tfmodels.training.experiment import config_from_flags, train
@@ -36,8 +38,11 @@ _EPOCHS = 10
 
 def novel_slice(root: pathlib.Path) -> str:
   """About 60,000 characters of Pride and Prejudice as a user's text file (`--dataset=text:PATH`); returns its path."""
+  root = shared_root(root)
   path = root / "language_models" / "pride.txt"
-  if not path.exists():
+  with built_by_one(root, "pride_text"):
+    if path.exists():
+      return str(path)
     corpus = load_corpus(DataConfig(dataset="novels"))
     text = "".join(block for split in ("train", "validation", "test") for block in corpus.texts(split))
     start = text.index("It is a truth universally acknowledged")
@@ -48,8 +53,11 @@ def novel_slice(root: pathlib.Path) -> str:
 
 def trained_language_model(root: pathlib.Path, model: str) -> str:
   """Trains a tiny `model` (`transformer_lm` or `lstm_lm`) on `novel_slice` into `root` once; returns its folder."""
+  root = shared_root(root)
   folder = root / "language_models" / model
-  if not (folder / "model.keras").exists():
+  with built_by_one(root, f"trained_{model}"):
+    if (folder / "model.keras").exists():
+      return str(folder)
     learning_rate, params = _SETTINGS[model]
     # The text is prepared into a cache of the tests' own.
     config = config_from_flags(model=model, dataset=f"text:{novel_slice(root)}", data_dir=str(root / "cache"),
@@ -62,9 +70,11 @@ def trained_language_model(root: pathlib.Path, model: str) -> str:
 
 def exported_language_model(root: pathlib.Path, model: str) -> tuple[str, dict]:
   """Exports `trained_language_model(root, model)` in all four modes once; returns (export directory, report)."""
+  root = shared_root(root)
   model_dir = trained_language_model(root, model)
   export_dir = root / "language_model_exports" / model
-  if not (export_dir / "report.json").exists():
-    Exporter(model_dir, str(export_dir), max_examples=TEST_WINDOWS, gates=TEST_GATES, log=lambda line: None).run()
+  with built_by_one(root, f"exported_{model}"):
+    if not (export_dir / "report.json").exists():
+      Exporter(model_dir, str(export_dir), max_examples=TEST_WINDOWS, gates=TEST_GATES, log=lambda line: None).run()
   with open(export_dir / "report.json", encoding="utf-8") as f:
     return str(export_dir), json.load(f)

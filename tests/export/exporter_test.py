@@ -356,3 +356,14 @@ def test_augmentation_is_no_part_of_the_exported_model(digits_model_dir, digits_
   for name in first:
     np.testing.assert_array_equal(first[name].numpy(), second[name].numpy())
   np.testing.assert_allclose(first["logits"].numpy(), model(pixels, training=False).numpy(), atol=1e-4)
+
+
+def test_the_unrolled_lstm_takes_any_batch_size(lstm_model_dir, tmp_path):
+  # The fused LSTM keeps batch 1 (test_text_models_pass_in_every_mode); unrolled, the same model takes any.
+  report = Exporter(lstm_model_dir, str(tmp_path), modes="float32", max_examples=60, lstm_graph="unrolled",
+                    **_QUIET).run()
+  assert report["passed"], report["failures"]
+  float32 = _artifact(report, "tflite", "float32")
+  assert float32["any_batch_size"] and float32["input"]["shape"][0] == -1
+  assert float32["batch_logit_difference"] <= 1e-4 and "UNIDIRECTIONAL_SEQUENCE_LSTM" not in {
+      op["name"] for op in float32["ops"]["ops"]}

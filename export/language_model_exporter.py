@@ -267,9 +267,9 @@ class LanguageModelExporter(Exporter):
                                         "needs both the prefill and the decode signature")
     return {**check.to_dict(), "summary": check.summary()}
 
-  def _batch_figures(self, runner, test_set: VerificationSet, logits: np.ndarray) -> dict:
+  def _any_batch_size(self, runner) -> bool:
     # One text is generated at a time: prefill and decode keep their batch of 1, and their cache tensors its shape.
-    return {"any_batch_size": False}
+    return False
 
   def _tflite_runner(self, path: str) -> DecodePathRunner:
     return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.num_threads)

@@ -1,9 +1,11 @@
 """Keras model -> `.tflite`, one mode per subprocess, so that a converter crash loses only that mode.
 
 The converter reads a SavedModel of a `tf.function` (`write_conversion_saved_model`): converting from a SavedModel
-freezes the variables into constants. A classifier's input has a free batch dimension and static other dimensions
-(static sequence lengths keep recurrent layers convertible); a language model's signatures are static throughout. Image models take float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns
-the input into uint8); text models take int32 token ids.
+freezes the variables into constants. The inputs' dimensions other than the batch are static (static sequence
+lengths keep recurrent layers convertible); which classifiers have a free batch dimension is
+`Exporter._conversion_function`'s, and a language model's signatures are static throughout. Image models take
+float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns the input into uint8); text
+models take int32 token ids.
 
 Each mode is converted by `python -m export.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
 calibration of a looped LSTM has crashed the whole process with a segmentation fault here, and a crash must not take

@@ -23,11 +23,11 @@ from absl import flags
 from tfmodels.config import DataConfig
 from tfmodels.data import DataError
 from tfmodels.data import SPLIT_NAMES
-from tfmodels.data import is_corpus
 from tfmodels.data import load_corpus
 from tfmodels.data import load_dataset
 from tfmodels.data import package_cache
 from tfmodels.data import tfds_source
+from tfmodels.dataset_names import is_corpus, is_tfds
 from tfmodels.training.experiment import config_from_flags
 
 _DATASET = flags.DEFINE_multi_string(
@@ -48,7 +48,7 @@ def main(argv):
   for name in _DATASET.value:
     config = dataclasses.replace(DataConfig(), dataset=name, data_dir=_DATA_DIR.value, manual_dir=_MANUAL_DIR.value)
     try:
-      if is_corpus(name) or (tfds_source.is_tfds(name) and not tfds_source.is_labelled(config)):
+      if is_corpus(name) or (is_tfds(name) and not tfds_source.is_labelled(config)):
         _prepare_corpus(config)
       else:
         _prepare_dataset(config)

@@ -40,8 +40,8 @@ from tfmodels.data.block_plan import SPLIT_NAMES, BlockPlan
 from tfmodels.data.builders.text_corpus_blocks import CorpusSource, TextCorpusBlocks, corpus_config
 from tfmodels.data.data_error import DataError
 from tfmodels.data.text_corpus import TextCorpus
+from tfmodels.dataset_names import CORPUS_NAMES, TEXT_PREFIX, is_tfds
 
-from tfmodels.dataset_names import CORPUS_NAMES, TEXT_PREFIX, is_corpus  # pylint: disable=unused-import  (re-exported)
 TFDS_DOCUMENT_CHARACTERS = 16384
 # Changes whenever the way a corpus is read changes, so older prepared copies are not read as current.
 _FORMAT = "corpus-blocks-1"
@@ -70,7 +70,7 @@ def load_corpus(config: DataConfig) -> TextCorpus:
   if name == "novels":
     path = package_cache.tidytext_books_rda(config.data_dir)
     root, files, slug, documents = path, [path], "novels", lambda: _novels(path)
-  elif tfds_source.is_tfds(name):
+  elif is_tfds(name):
     source = tfds_source.open_builder(config)
     root = pathlib.Path(source.data_dir)
     files = sorted(path for path in root.iterdir() if path.is_file())

@@ -31,8 +31,8 @@ from tfmodels.data.builders.rotten_tomatoes import RottenTomatoes
 from tfmodels.data.builders.split_carving_builder import SplitCarvingBuilder, carving_config
 from tfmodels.data.data_error import DataError
 from tfmodels.data.loaded_dataset import LoadedDataset
-from tfmodels import dataset_names
-from tfmodels.dataset_names import CSV_PREFIX, IMAGES_PREFIX, TEXT_PREFIX, TFDS_PREFIX
+from tfmodels.dataset_names import (CSV_PREFIX, IMAGES_PREFIX, TEXT_PREFIX, TFDS_PREFIX, corpus_is_not_labelled,
+                                    is_corpus, is_tfds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +72,8 @@ def source_path(name: str) -> str:
 def load_dataset(config: DataConfig) -> LoadedDataset:
   """Loads `config.dataset` with train, validation and test splits; raises `DataError` on bad input."""
   name = config.dataset
-  if dataset_names.is_corpus(name):
-    raise DataError(dataset_names.corpus_is_not_labelled(name))
+  if is_corpus(name):
+    raise DataError(corpus_is_not_labelled(name))
   for prefix, load in ((IMAGES_PREFIX, image_folder.load_image_folder), (CSV_PREFIX, csv_text.load_csv_text)):
     if name.startswith(prefix):
       if not name[len(prefix):].strip():
@@ -81,7 +81,7 @@ def load_dataset(config: DataConfig) -> LoadedDataset:
       dataset = load(name[len(prefix):], config)
       break
   else:
-    if tfds_source.is_tfds(name):
+    if is_tfds(name):
       dataset = tfds_source.load_tfds_dataset(config)
     elif name in _BUILT_INS:
       dataset = _load_built_in(config)

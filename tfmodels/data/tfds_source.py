@@ -36,8 +36,8 @@ from tfmodels.data import loaded_dataset
 from tfmodels.data import package_cache
 from tfmodels.data.data_error import DataError
 from tfmodels.data.loaded_dataset import LoadedDataset
+from tfmodels.dataset_names import TFDS_PREFIX
 
-from tfmodels.dataset_names import TFDS_PREFIX, is_tfds  # pylint: disable=unused-import  (the data layer's names)
 _NAME = re.compile(r"^(?P<name>[a-z0-9_]+)(/(?P<config>[\w.+-]+))?(:(?P<version>\d+\.\d+\.\d+))?$")
 # Images read to choose one static shape when the set's images have no fixed size.
 _SHAPE_SAMPLE = 500

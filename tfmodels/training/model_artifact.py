@@ -146,7 +146,8 @@ class ModelArtifact:
   def preprocessor(self):
     """Returns a function from raw features (uint8 pixels or strings) to model inputs."""
     if self.kind == "text":
-      from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids  # pylint: disable=g-import-not-at-top
+      # pylint: disable-next=g-import-not-at-top
+      from tfmodels.preprocessing.text_vectorizer import load_vectorizer, token_ids
       vectorizer = load_vectorizer(self.vocabulary_path, self.config.data.sequence_length)
       return lambda texts: token_ids(vectorizer, texts)
     return lambda pixels: pixels

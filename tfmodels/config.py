@@ -20,6 +20,9 @@ MODEL_NAMES = ("cnn", "lstm", "transformer", "transformer_lm", "lstm_lm")
 LANGUAGE_MODEL_NAMES = ("transformer_lm", "lstm_lm")
 STRATEGY_NAMES = ("auto", "default", "one_device", "mirrored", "multi_worker_mirrored")
 MIXED_PRECISION_NAMES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
+PRETRAIN_MODES = ("auto", "on", "off")
+# Classifiers whose encoder can be pretrained on unlabelled text.
+PRETRAINABLE_MODEL_NAMES = ("lstm", "transformer")
 
 
 class ConfigError(UserError, ValueError):
@@ -259,6 +262,42 @@ class TrainerConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class PretrainConfig:
+  """Self-supervised pretraining of a text classifier's embedding and encoder on unlabelled text, before the labels.
+
+  The LSTM learns to predict the next word (its forward direction) and the previous word (its backward direction);
+  the Transformer, to predict masked words from both sides. The classifier then starts from those weights, with the
+  encoder frozen for its first `freeze_epochs` epochs (only the new output layer learns), then all of it.
+
+  Attributes:
+    mode: `off`; `on` (pretrain, then fine-tune); or `auto` (pretrain and fine-tune, train from scratch too, and keep
+      whichever is better on validation).
+    corpus: unlabelled text read besides the training split's own texts: `text:PATH`, `novels` or `tfds:NAME` of a
+      text corpus (its training split), cut into pieces of `data.sequence_length` words.
+    init_from: the pretraining directory of an earlier run (`<model_dir>/pretraining`): its encoder, vocabulary and
+      sequence length are used instead of pretraining again.
+    epochs: most pretraining epochs (early stopping on the validation texts' loss decides).
+    patience: pretraining ends once its best validation loss is this many epochs behind.
+    learning_rate: Adam learning rate of pretraining.
+    max_texts: most texts pretraining reads (training texts first, then corpus pieces); they are held in memory.
+    targets_per_text: words predicted per text and step (positions drawn anew in every epoch).
+    freeze_epochs: first epochs of the classifier in which the pretrained encoder is frozen.
+    stage: set on the pretraining run itself (its `config.json` says so); not a setting for users.
+  """
+
+  mode: str = "off"
+  corpus: str = ""
+  init_from: str = ""
+  epochs: int = 8
+  patience: int = 2
+  learning_rate: float = 2e-3
+  max_texts: int = 100000
+  targets_per_text: int = 16
+  freeze_epochs: int = 1
+  stage: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class RuntimeConfig:
   """Where and how the computation runs.
 
@@ -284,12 +323,14 @@ class ExperimentConfig:
     model: the architecture.
     trainer: the optimisation.
     runtime: devices, precision and seed.
+    pretrain: pretraining of a text classifier's encoder on unlabelled text.
   """
 
   data: DataConfig = dataclasses.field(default_factory=DataConfig)
   model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
   trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)
   runtime: RuntimeConfig = dataclasses.field(default_factory=RuntimeConfig)
+  pretrain: PretrainConfig = dataclasses.field(default_factory=PretrainConfig)
 
   def validate(self) -> "ExperimentConfig":
     """Raises `ConfigError` naming the first invalid field; returns self."""
@@ -357,6 +398,19 @@ class ExperimentConfig:
            "an integer >= 1")
     pooling = self.model.transformer.pooling
     _check(pooling in ("mean", "max"), "model.transformer.pooling", pooling, "mean or max")
+    pretrain = self.pretrain
+    _check(pretrain.mode in PRETRAIN_MODES, "pretrain.mode", pretrain.mode, f"one of {', '.join(PRETRAIN_MODES)}")
+    if pretrain.mode != "off" or pretrain.init_from or pretrain.corpus:
+      _check(self.model.name in PRETRAINABLE_MODEL_NAMES, "model.name", self.model.name,
+             "lstm or transformer: only text classifiers pretrain an encoder (set --pretrain=off, no "
+             "--pretrain_corpus and no --init_from for the others)")
+    _check(pretrain.epochs >= 1, "pretrain.epochs", pretrain.epochs, "an integer >= 1")
+    _check(pretrain.patience >= 0, "pretrain.patience", pretrain.patience, "an integer >= 0 (0 = every epoch runs)")
+    _check(0 < pretrain.learning_rate < math.inf, "pretrain.learning_rate", pretrain.learning_rate,
+           "a finite number > 0, e.g. 2e-3")
+    _check(pretrain.max_texts >= 1, "pretrain.max_texts", pretrain.max_texts, "an integer >= 1")
+    _check(pretrain.targets_per_text >= 1, "pretrain.targets_per_text", pretrain.targets_per_text, "an integer >= 1")
+    _check(pretrain.freeze_epochs >= 0, "pretrain.freeze_epochs", pretrain.freeze_epochs, "an integer >= 0")
     return self
 
   def to_dict(self) -> dict[str, Any]:

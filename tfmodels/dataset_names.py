@@ -45,3 +45,11 @@ def check_fits(dataset_name: str, model: ModelConfig) -> None:
         "classifier (--model=cnn, lstm or transformer).")
   if not model.is_language_model and is_corpus(dataset_name):
     raise ConfigError(corpus_is_not_labelled(dataset_name))
+
+
+def check_pretrain_corpus(corpus_name: str) -> None:
+  """Raises `ConfigError` when `corpus_name` names no unlabelled text (`--pretrain_corpus`)."""
+  if not (is_corpus(corpus_name) or is_tfds(corpus_name)):
+    raise ConfigError(
+        f"--pretrain_corpus={corpus_name} is not a text corpus. Name unlabelled text: novels, {TEXT_PREFIX}PATH (a "
+        f"UTF-8 text file or a folder of .txt files) or {TFDS_PREFIX}NAME (a TFDS set of texts).")

@@ -8,6 +8,9 @@ Language models (text generation): --model=transformer_lm or lstm_lm with --data
 Yours:  --dataset=images:DIR (DIR/<label>/*.png or DIR/train|test/<label>/...) or --dataset=csv:PATH (text,label).
 TFDS:   --dataset=tfds:NAME[/CONFIG][:VERSION], read from --data_dir (DIR/NAME/CONFIG/VERSION) or prepared on first use
         (--manual_dir for sets such as imagenet2012).
+Text classifiers on your own data pretrain their encoder on the unlabelled texts first when validation says it
+helps (--pretrain=auto, their default); --pretrain_corpus=novels|text:PATH|tfds:NAME adds unlabelled text, and
+--init_from=RUN/pretraining starts from an earlier run's pretrained encoder.
 Any config field: --params=model.cnn.dropout=0.3,data.sequence_length=48 (see tfmodels/config.py).
 """
 
@@ -15,7 +18,7 @@ import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, t
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 
-from tfmodels.config import MIXED_PRECISION_NAMES, MODEL_NAMES, STRATEGY_NAMES
+from tfmodels.config import MIXED_PRECISION_NAMES, MODEL_NAMES, PRETRAIN_MODES, STRATEGY_NAMES
 
 _MODEL = flags.DEFINE_enum("model", "cnn", MODEL_NAMES, "Architecture.")
 _DATASET = flags.DEFINE_string("dataset", "digits", "digits, fashion_mnist, rotten_tomatoes, images:DIR, csv:PATH or "
@@ -30,6 +33,13 @@ _STRATEGY = flags.DEFINE_enum("strategy", "auto", STRATEGY_NAMES, "tf.distribute
 _MIXED_PRECISION = flags.DEFINE_enum("mixed_precision", "auto", MIXED_PRECISION_NAMES, "Dtype policy.")
 _JIT_COMPILE = flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
 _SEED = flags.DEFINE_integer("seed", None, "Seed of weights, shuffling and dropout.")
+_PRETRAIN = flags.DEFINE_enum("pretrain", None, PRETRAIN_MODES, "Pretrain a text classifier's encoder on unlabelled "
+                               "text: on, off, or auto (pretrain, train from scratch too, keep the better on "
+                               "validation). Default: auto for csv:/tfds: text, off for the built-in presets.")
+_PRETRAIN_CORPUS = flags.DEFINE_string("pretrain_corpus", None, "Unlabelled text pretraining reads besides the "
+                                       "training texts: novels, text:PATH or tfds:NAME.")
+_INIT_FROM = flags.DEFINE_string("init_from", None, "Start from the pretrained encoder of an earlier run "
+                                 "(its <model_dir>/pretraining).")
 _PARAMS = flags.DEFINE_string("params", "", "Config overrides: path=value[,path=value...].")
 
 
@@ -44,6 +54,7 @@ def main(argv):
         epochs=_EPOCHS.value,
         batch_size=_BATCH_SIZE.value, learning_rate=_LEARNING_RATE.value, strategy=_STRATEGY.value,
         mixed_precision=_MIXED_PRECISION.value, jit_compile=_JIT_COMPILE.value, seed=_SEED.value,
+        pretrain=_PRETRAIN.value, pretrain_corpus=_PRETRAIN_CORPUS.value, init_from=_INIT_FROM.value,
         params=_PARAMS.value)
     experiment.train(config, _MODEL_DIR.value)
 

@@ -268,7 +268,7 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   dataset = write_reviews_csv(tmp_path / "reviews.csv")
   lines = []
   config = config_from_flags(model="transformer", dataset=dataset, epochs=1, strategy="default",
-                             data_dir=str(tmp_path / "cache"))
+                             data_dir=str(tmp_path / "cache"), pretrain="off")  # (pretraining: pretraining_test.py)
   assert config.data.sequence_length == 0
   model_dir = tmp_path / "run"
   evaluation = trainer.Trainer(config, str(model_dir), log=lines.append).run()
@@ -284,7 +284,7 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   assert artifact.load_model().input_signature().shape[1] == recorded["sequence_length"]
   # Resumed (here: with more epochs), the run keeps the length it chose.
   more = config_from_flags(model="transformer", dataset=dataset, epochs=2, strategy="default",
-                           data_dir=str(tmp_path / "cache"))
+                           data_dir=str(tmp_path / "cache"), pretrain="off")
   trainer.Trainer(more, str(model_dir), log=lines.append).run()
   assert json.load(open(model_dir / "config.json"))["data"]["sequence_length"] == recorded["sequence_length"]
   assert any("Resuming after epoch 1" in line for line in lines)

@@ -9,18 +9,23 @@ import keras
 from tfmodels.config import ModelConfig
 from tfmodels.models.cnn_classifier import CnnClassifier
 from tfmodels.models.lstm_classifier import LstmClassifier
+from tfmodels.models.lstm_encoder_lm import LstmEncoderLm
 from tfmodels.models.lstm_lm import LstmLm
 from tfmodels.models.transformer_classifier import TransformerClassifier
+from tfmodels.models.transformer_encoder_mlm import TransformerEncoderMlm
 from tfmodels.models.transformer_lm import TransformerLm
 
-__all__ = ["CnnClassifier", "LstmClassifier", "LstmLm", "TransformerClassifier", "TransformerLm", "build_model"]
+__all__ = ["CnnClassifier", "LstmClassifier", "LstmEncoderLm", "LstmLm", "TransformerClassifier",
+           "TransformerEncoderMlm", "TransformerLm", "build_model"]
 
 _MODELS = {"cnn": CnnClassifier, "lstm": LstmClassifier, "transformer": TransformerClassifier,
            "transformer_lm": TransformerLm, "lstm_lm": LstmLm}
+# The word predictors that pretrain a text classifier's encoder (`pretrain.stage`).
+_PRETRAINING_MODELS = {"lstm": LstmEncoderLm, "transformer": TransformerEncoderMlm}
 
 
 def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: tuple, vocab_size: int = 0,
-                sequence_length: int = 0) -> keras.Model:
+                sequence_length: int = 0, num_targets: int = 0) -> keras.Model:
   """Builds the architecture named by `model_config.name` with its settings.
 
   Args:
@@ -29,6 +34,8 @@ def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: t
     feature_shape: shape of one example: `(height, width, channels)` for images, `(sequence_length,)` for text.
     vocab_size: number of token ids including the padding id 0 (text models only).
     sequence_length: token ids per example (text models only); 0 = `feature_shape[0]`.
+    num_targets: given (> 0), the model that pretrains the text classifier's encoder instead (`LstmEncoderLm`,
+      `TransformerEncoderMlm`), predicting this many words per text.
 
   Returns:
     A built model that maps a batch of `model.input_signature()` to float32 logits: `(batch, num_classes)` for a
@@ -46,6 +53,10 @@ def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: t
   if vocab_size < 2:
     raise ValueError(f"Model '{model_config.name}' needs vocab_size >= 2 (padding id 0 plus tokens), got {vocab_size}.")
   sequence_length = sequence_length or feature_shape[0]
+  if num_targets:
+    settings.pop("pooling", None)  # the classifier's read-out, not the encoder's
+    return _PRETRAINING_MODELS[model_config.name](vocab_size=vocab_size, sequence_length=sequence_length,
+                                                  num_targets=num_targets, **settings)
   if model_config.is_language_model:
     return model_class(vocab_size=vocab_size, sequence_length=sequence_length, **settings)
   return model_class(num_classes=num_classes, vocab_size=vocab_size, sequence_length=sequence_length, **settings)

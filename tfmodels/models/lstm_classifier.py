@@ -56,6 +56,10 @@ class LstmClassifier(TokenSequenceModel):
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
     self.build_on_signature()
 
+  def encoder_layers(self) -> list[keras.layers.Layer]:
+    """The layers a pretrained `LstmEncoderLm` hands its weights to, in its `encoder_layers()`'s order."""
+    return [self.embedding, self.lstm]
+
   def call(self, inputs, training=False):
     mask = ops.not_equal(inputs, 0)  # (batch, seq), True at real tokens
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)

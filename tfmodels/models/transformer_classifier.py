@@ -65,6 +65,10 @@ class TransformerClassifier(TokenSequenceModel):
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
     self.build_on_signature()
 
+  def encoder_layers(self) -> list[keras.layers.Layer]:
+    """The layers a pretrained `TransformerEncoderMlm` hands its weights to, in its `encoder_layers()`'s order."""
+    return [self.embedding, *self.encoder_blocks]
+
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
     # The padding mask as 0/1 in the compute dtype, once: every block and the pooling apply it with arithmetic, so

@@ -82,6 +82,8 @@ def _preprocessor(config: ExperimentConfig, dataset: data_lib.LoadedDataset, mod
                       "--model=transformer, or an image data set (digits, fashion_mnist, images:DIR).")
   length, chosen = config.data.sequence_length, {}
   saved = os.path.join(model_dir, VOCABULARY_FILE)
+  if not os.path.exists(saved) and config.pretrain.init_from:  # a pretrained encoder's embedding rows are its ids
+    saved = os.path.join(config.pretrain.init_from, VOCABULARY_FILE)
   if os.path.exists(saved):  # Resuming: the ids the checkpoint learned must not change.
     vectorizer = load_vectorizer(saved, length)
   else:

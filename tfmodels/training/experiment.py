@@ -43,7 +43,7 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
 # most), and a text's sequence length chosen from the training texts (data.sequence_length=0). No flips: digits and
 # text must not be mirrored (data.random_flip=horizontal asks for them).
 _TEXT_RECIPE = {"data.sequence_length": "0", "data.min_token_count": "2", "trainer.epochs": "30",
-                "trainer.patience": "4"}
+                "trainer.patience": "4", "pretrain.mode": "auto"}
 AUTO_RECIPES: dict[str, dict[str, str]] = {
     "cnn": {"model.cnn.batch_norm": "true", "model.cnn.dropout": "0.3", "data.random_translation": "0.1",
             "data.random_zoom": "0.1", "data.random_rotation": "10", "data.random_contrast": "0.2",
@@ -72,7 +72,8 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
                       epochs: int | None = None,
                       batch_size: int | None = None, learning_rate: float | None = None, strategy: str = "auto",
                       mixed_precision: str = "auto", jit_compile: bool = False, seed: int | None = None,
-                      params: str = "") -> ExperimentConfig:
+                      pretrain: str | None = None, pretrain_corpus: str | None = None,
+                      init_from: str | None = None, params: str = "") -> ExperimentConfig:
   """Returns the validated configuration: defaults, then the preset or recipe (`recipe_for`), then flags, then
   `params`."""
   config = ExperimentConfig()
@@ -84,8 +85,11 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
   flag_values = {"data.data_dir": data_dir, "data.manual_dir": manual_dir, "trainer.epochs": epochs,
                  "trainer.batch_size": batch_size,
                  "trainer.learning_rate": learning_rate, "runtime.strategy": strategy,
-                 "runtime.mixed_precision": mixed_precision, "runtime.jit_compile": jit_compile, "runtime.seed": seed}
+                 "runtime.mixed_precision": mixed_precision, "runtime.jit_compile": jit_compile, "runtime.seed": seed,
+                 "pretrain.mode": pretrain, "pretrain.corpus": pretrain_corpus, "pretrain.init_from": init_from}
   config = config.override({path: str(value) for path, value in flag_values.items() if value is not None})
+  if (pretrain_corpus or init_from) and pretrain is None and config.pretrain.mode == "off":
+    config = config.override({"pretrain.mode": "on"})  # naming what to pretrain on, or from, asks for it
   assignments = parse_assignments(params)
   config = config.override(assignments)
   trainer = config.trainer
@@ -96,6 +100,8 @@ def config_from_flags(*, model: str, dataset: str, data_dir: str | None = None, 
                     "(set --params=trainer.warmup_epochs=N to choose).", trainer.warmup_epochs, trainer.epochs,
                     shortened)
     config = config.override({"trainer.warmup_epochs": str(shortened)})
+  if config.pretrain.corpus:
+    dataset_names.check_pretrain_corpus(config.pretrain.corpus)
   return config.validate()
 
 

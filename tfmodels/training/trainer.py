@@ -16,6 +16,7 @@ import dataclasses
 import errno
 import fcntl
 import io
+import logging as logging_lib
 import math
 import os
 import shutil
@@ -37,6 +38,8 @@ from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
 from tfmodels.training.history_plot import plot_history
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
+from tfmodels.training import pretraining
+from tfmodels.training.pretraining_data import OBJECTIVES, pretraining_data
 from tfmodels.training.atomic_files import write_json, write_text
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
                                               is_disk_full, read_json)
@@ -51,6 +54,18 @@ HISTORY_FILE = "history.json"
 # Held (flock) by the training that writes a model directory; the kernel releases it when that process ends, however
 # it ends, so a killed run never leaves a stale lock behind and the file's existence means nothing.
 LOCK_FILE = ".train.lock"
+
+
+class _RetracingNoise(logging_lib.Filter):
+  """Drops TensorFlow's "N out of the last M calls to ... triggered tf.function retracing" warning: it counts the
+  traces of every `_Steps` of the process together, and a run with pretraining makes three (the pretraining, the
+  classifier and the one from scratch), each traced once per input shape, which is as it should be."""
+
+  def filter(self, record: logging_lib.LogRecord) -> bool:
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging_lib.getLogger("tensorflow").addFilter(_RetracingNoise())
 
 
 class TrainingError(UserError, RuntimeError):
@@ -76,11 +91,14 @@ class Trainer:
     model_dir: where checkpoints, logs and the trained model go.
     strategy: a ready strategy; built from `config.runtime.strategy` when None.
     log: where progress lines go.
+    compare_with_baseline: print the comparison with the linear reference (a text classifier's); the runs a run
+      makes of its own (pretraining, the one from scratch) leave it to their parent.
   """
 
   def __init__(self, config: ExperimentConfig, model_dir: str, strategy: tf.distribute.Strategy | None = None,
-               log: Callable[[str], None] = print):
+               log: Callable[[str], None] = print, compare_with_baseline: bool = True):
     self.config = config.validate()
+    self.compare_with_baseline = compare_with_baseline
     self.model_dir = model_dir
     self.log = log
     self.strategy = strategy or distribution.build_strategy(config.runtime.strategy)
@@ -101,6 +119,8 @@ class Trainer:
     lock, created, lock_created = None, False, False
     try:
       self._check_model_dir()
+      if self.config.pretrain.init_from and not self.config.pretrain.stage:
+        self.config = pretraining.init_from_settings(self.config)  # the encoder's sequence length, if unset
       config = self.config  # with the settings a resumed run chose from its data
       if self.is_chief:
         # Taken before the data step, which already writes the vocabulary into the directory.
@@ -109,8 +129,7 @@ class Trainer:
         lock = _lock_model_dir(self.model_dir)
       policy = distribution.set_precision_policy(config.runtime.mixed_precision)
       keras.utils.set_random_seed(config.runtime.seed)
-      data = (language_model_data if config.model.is_language_model else classification_data)(
-          config, self.model_dir, self.write_dir)
+      data = self._task_data(config)
       if data.chosen:  # recorded in config.json below, and read back there by a resumed run
         self.config = config = config.override(data.chosen).validate()
         self.log(f"Chosen from the data: {', '.join(f'{key}={value}' for key, value in data.chosen.items())}.")
@@ -125,8 +144,11 @@ class Trainer:
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(data)
       created = lock_created = False  # the directory now describes this run: a later failure keeps it, to resume
+      encoder_dir = self._pretrained_encoder_dir() if pretraining.wants_pretraining(config) else None
       with self.strategy.scope():
         model = build_model(config.model, **data.model_args)
+        if encoder_dir:
+          pretraining.transfer_encoder(pretraining.load_encoder(encoder_dir), model, encoder_dir)
         optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(data.num_examples["train"] /
                                                                       config.trainer.batch_size))
         optimizer.build(model.trainable_variables)
@@ -141,7 +163,11 @@ class Trainer:
       self.log(f"Training {config.model.name} on {config.data.dataset} ({data.num_examples}) with "
                f"{type(self.strategy).__name__} x{self.strategy.num_replicas_in_sync}, policy {policy}, "
                f"{model.count_params():,} parameters.")
-      steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile)
+      steps = _Steps(model, optimizer, self.strategy, config.trainer.label_smoothing, config.runtime.jit_compile,
+                     model.trainable_variables)
+      # Gradual unfreezing: while the pretrained encoder is frozen, only the layers it did not give learn.
+      frozen_steps = (steps.training_only(pretraining.head_variables(model))
+                      if encoder_dir and config.pretrain.freeze_epochs else None)
       evaluation_batches = {split: self._batches(data, split, training=False) for split in ("validation", "test")}
       writer = tf.summary.create_file_writer(os.path.join(self.write_dir, "logs"))
       for epoch in range(int(epoch_var.numpy()) + 1, config.trainer.epochs + 1):
@@ -149,7 +175,9 @@ class Trainer:
           break
         self._set_plateau_scale(history)
         train = self._batches(data, "train", training=True, epoch=epoch)
-        result = self._train_epoch(steps, train, evaluation_batches["validation"], epoch, data.num_examples["train"])
+        epoch_steps = frozen_steps if frozen_steps and epoch <= config.pretrain.freeze_epochs else steps
+        result = self._train_epoch(epoch_steps, train, evaluation_batches["validation"], epoch,
+                                   data.num_examples["train"])
         history.append(dataclasses.asdict(result))
         self._end_epoch(result, history, model, manager, epoch_var, writer)
       best_epoch = _best_epoch(history, config.trainer.best_metric)
@@ -159,14 +187,23 @@ class Trainer:
                  f"came in epoch {best_epoch}, {config.trainer.patience} epochs before (trainer.patience); its "
                  "weights are kept.")
       model.load_weights(os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
+      choice = {}
+      if encoder_dir:
+        choice = {"mode": config.pretrain.mode, "encoder": encoder_dir, "corpus": config.pretrain.corpus,
+                  "used": True}
+        if pretraining.compares_with_scratch(config):
+          history, stopped_early, choice = self._compare_with_scratch(model, history, stopped_early, choice)
+        best_epoch = _best_epoch(history, config.trainer.best_metric)
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
       evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": data.num_examples["test"],
                     "split": "test", "dataset": config.data.dataset, "model": config.model.name,
                     "best_epoch": best_epoch, "epochs_trained": len(history), "stopped_early": stopped_early,
                     "precision_policy": policy,
                     "weights_fingerprint": weights_fingerprint(model), **data.test_figures(test_loss)}
+      if choice:
+        evaluation["pretraining"] = choice
       self._finish(model, evaluation, history)
-      if "baseline_accuracy" in evaluation:
+      if "baseline_accuracy" in evaluation and self.compare_with_baseline:
         self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
       extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
                       if key in evaluation)
@@ -193,6 +230,56 @@ class Trainer:
           os.remove(os.path.join(self.model_dir, LOCK_FILE))
       if lock is not None:
         lock.close()
+
+  def _task_data(self, config: ExperimentConfig) -> TaskData:
+    if config.pretrain.stage:
+      return pretraining_data(config, self.model_dir, self.write_dir)
+    if config.model.is_language_model:
+      return language_model_data(config, self.model_dir, self.write_dir)
+    return classification_data(config, self.model_dir, self.write_dir)
+
+  def _sub_run(self, config: ExperimentConfig, directory: str, label: str) -> "Trainer":
+    """A run of its own (checkpoints, resume, early stopping) in `directory`, on this run's strategy."""
+    return Trainer(config, os.path.join(self.model_dir, directory), strategy=self.strategy,
+                   log=lambda line: self.log(f"[{label}] {line}"), compare_with_baseline=False)
+
+  def _pretrained_encoder_dir(self) -> str:
+    """Where the encoder this classifier starts from is: `pretrain.init_from`, or this run's own pretraining, which
+    runs here (or, when it has run, is read back) with this run's vocabulary."""
+    config = self.config
+    if config.pretrain.init_from:
+      self.log(f"Starting from the pretrained encoder in {config.pretrain.init_from}.")
+      return config.pretrain.init_from
+    stage = self._sub_run(pretraining.stage_config(config), pretraining.PRETRAINING_DIR, "pretraining")
+    if self.is_chief:
+      pretraining.copy_vocabulary(self.write_dir, stage.model_dir)
+    self.log(f"Pretraining the {config.model.name} encoder on unlabelled text "
+             f"({OBJECTIVES[config.model.name]}) into {stage.model_dir}.")
+    stage.run()
+    return stage.model_dir
+
+  def _compare_with_scratch(self, model: keras.Model, history: list[dict], stopped_early: bool, choice: dict
+                            ) -> tuple[list[dict], bool, dict]:
+    """`auto`: trains the classifier from scratch as well, and keeps (loads into `model`) whichever of the two is
+    better on validation; returns the kept run's history, whether it stopped early, and the choice."""
+    metric = self.config.trainer.best_metric
+    scratch = self._sub_run(pretraining.scratch_config(self.config), pretraining.FROM_SCRATCH_DIR,
+                            "without pretraining")
+    self.log(f"--pretrain=auto: training from scratch too, into {scratch.model_dir}, to compare on validation.")
+    scratch.run()
+    scratch_history = read_json(os.path.join(scratch.model_dir, HISTORY_FILE))
+    figures = {"pretrained": _best_row(history, metric), "from_scratch": _best_row(scratch_history, metric)}
+    used = _better(figures["pretrained"], figures["from_scratch"], metric)
+    choice = {**choice, "used": used,
+              "validation_accuracy": {name: row["val_accuracy"] for name, row in figures.items()},
+              "validation_loss": {name: row["val_loss"] for name, row in figures.items()}}
+    self.log(f"Validation {metric}: pretrained {figures['pretrained']['val_' + metric]:.4f}, from scratch "
+             f"{figures['from_scratch']['val_' + metric]:.4f}: keeping the model "
+             f"{'with' if used else 'without'} pretraining.")
+    if used:
+      return history, stopped_early, choice
+    model.load_weights(os.path.join(scratch.model_dir, BEST_WEIGHTS_FILE))
+    return scratch_history, _stops_early(scratch_history, self.config.trainer), choice
 
   def _set_plateau_scale(self, history: list[dict]) -> None:
     """Sets the plateau schedule's scale for the next epoch from the history (so a resumed run sets the same)."""
@@ -229,7 +316,7 @@ class Trainer:
       self.config = self.config.override({"data.sequence_length": str(previous.data.sequence_length)})
     # Where the cache lives, how big the shuffle buffer is and what is held in memory do not change what is learned.
     ignored = {"data_dir": "", "manual_dir": "", "shuffle_buffer": 0, "cache_budget_mb": 0}
-    for part in ("model", "data"):
+    for part in ("model", "data", "pretrain"):
       before, now = getattr(previous, part), getattr(self.config, part)
       if part == "data":
         before, now = dataclasses.replace(before, **ignored), dataclasses.replace(now, **ignored)
@@ -414,15 +501,27 @@ class Trainer:
 
 
 class _Steps:
-  """The compiled train and evaluation steps of one model under one strategy."""
+  """The compiled train and evaluation steps of one model under one strategy, training `variables`.
 
-  def __init__(self, model, optimizer, strategy, label_smoothing: float, jit_compile: bool):
+  Targets per position (a language model's, a pretraining's) of 0 are none: they are neither scored nor learned
+  from (a character language model never has one; a pretraining text shorter than its targets has).
+  """
+
+  def __init__(self, model, optimizer, strategy, label_smoothing: float, jit_compile: bool, variables: list):
     self.model = model
+    self.variables = variables
     self.optimizer = optimizer
     self.strategy = strategy
     self.label_smoothing = label_smoothing
+    self.jit_compile = jit_compile
     self._train = tf.function(self._train_replicas, jit_compile=jit_compile or None, reduce_retracing=True)
     self._evaluate = tf.function(self._evaluate_replicas, reduce_retracing=True)
+
+  def training_only(self, variables: list) -> "_Steps":
+    """Steps that train only `variables` (the others stay as they are) and evaluate with this one's function."""
+    steps = _Steps(self.model, self.optimizer, self.strategy, self.label_smoothing, self.jit_compile, variables)
+    steps._evaluate = self._evaluate  # pylint: disable=protected-access  (one traced evaluation)
+    return steps
 
   def _per_example_loss(self, labels, logits):
     logits = tf.cast(logits, tf.float32)
@@ -433,24 +532,37 @@ class _Steps:
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
 
   @staticmethod
-  def _figures(labels, logits, per_example):
-    correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int64), labels), tf.float32)
-    return tf.reduce_sum(per_example), tf.reduce_sum(correct), tf.cast(tf.size(labels), tf.float32)
+  def _scored(labels) -> tf.Tensor:
+    """1 where a target is scored, 0 where there is none (0 at a position of a per-position target)."""
+    if labels.shape.rank > 1:
+      return tf.cast(tf.not_equal(labels, 0), tf.float32)
+    return tf.ones(tf.shape(labels), tf.float32)
+
+  @classmethod
+  def _figures(cls, labels, logits, per_example):
+    scored = cls._scored(labels)
+    correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int64), tf.cast(labels, tf.int64)),
+                      tf.float32)
+    return tf.reduce_sum(per_example * scored), tf.reduce_sum(correct * scored), tf.reduce_sum(scored)
 
   def _train_replicas(self, features, labels):
     def step(features, labels):
       with tf.GradientTape() as tape:
         logits = self.model(features, training=True)  # (batch, classes), float32
         per_example = self._per_example_loss(labels, logits)  # (batch,) or, per position, (batch, seq)
-        # An example's loss is the mean over its positions; the batch's is the mean over the global batch.
-        loss = tf.nn.compute_average_loss(tf.reduce_mean(per_example, axis=list(range(1, per_example.shape.rank)))
-                                          if per_example.shape.rank > 1 else per_example)
+        # An example's loss is the mean over its scored positions; the batch's is the mean over the global batch.
+        figures = self._figures(labels, logits, per_example)
+        if per_example.shape.rank > 1:
+          scored = self._scored(labels)
+          per_example = tf.math.divide_no_nan(tf.reduce_sum(per_example * scored, axis=1),
+                                              tf.reduce_sum(scored, axis=1))
+        loss = tf.nn.compute_average_loss(per_example)
         if self.model.losses:
           loss += tf.nn.scale_regularization_loss(tf.add_n(self.model.losses))
         scaled = self.optimizer.scale_loss(loss)
-      gradients = tape.gradient(scaled, self.model.trainable_variables)
-      self.optimizer.apply(gradients, self.model.trainable_variables)
-      return self._figures(labels, logits, per_example)
+      gradients = tape.gradient(scaled, self.variables)
+      self.optimizer.apply(gradients, self.variables)
+      return figures
     figures = self.strategy.run(step, args=(features, labels))
     return [self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None) for value in figures]
 
@@ -494,6 +606,18 @@ def _stops_early(history: list[dict], trainer_config) -> bool:
   if not trainer_config.patience or not history:
     return False
   return history[-1]["epoch"] - _best_epoch(history, trainer_config.best_metric) >= trainer_config.patience
+
+
+def _best_row(history: list[dict], metric: str) -> dict:
+  epoch = _best_epoch(history, metric)
+  return next(row for row in history if row["epoch"] == epoch)
+
+
+def _better(first: dict, second: dict, metric: str) -> bool:
+  """Whether the epoch `first` is at least as good on validation as `second` (by `metric`, then the other one)."""
+  if metric == "loss":
+    return (-first["val_loss"], first["val_accuracy"]) >= (-second["val_loss"], second["val_accuracy"])
+  return (first["val_accuracy"], -first["val_loss"]) >= (second["val_accuracy"], -second["val_loss"])
 
 
 def _best_epoch(history: list[dict], metric: str) -> int:

@@ -157,6 +157,8 @@ def run_check(held_out: HeldOutSet, model: str, work_dir: pathlib.Path, data_dir
     figures["sequence_length"] = config["data"]["sequence_length"]
     vocabulary = model_dir / "vocabulary.txt"
     figures["vocabulary_size"] = len(vocabulary.read_text(encoding="utf-8").splitlines())
+    if "pretraining" in evaluation:
+      figures["pretraining"] = evaluation["pretraining"]
   return figures
 
 

@@ -56,8 +56,9 @@ def recipe_section(results: dict) -> str:
   for row in goals(results):
     lines.append(f"| {row['goal']} | **{row['value']}** | {row['target']} | "
                  f"{'**pass**' if row['passed'] else '**MISS**'} |")
-  lines += ["", "| data set | model | test accuracy | TF-IDF + LR | best epoch / trained | sequence length, "
-            "vocabulary | wall time | examples (train / validation / test) |", "|---|---|---|---|---|---|---|---|"]
+  lines += ["", "| data set | model | test accuracy | TF-IDF + LR | pretraining (validation accuracy: pretrained / "
+            "from scratch) | best epoch / trained | sequence length, vocabulary | wall time | examples (train / "
+            "validation / test) |", "|---|---|---|---|---|---|---|---|---|"]
   for held_out in HELD_OUT_SETS:
     for model, figures in results["runs"].get(held_out.name, {}).items():
       reference = figures.get("baseline_accuracy")
@@ -65,10 +66,21 @@ def recipe_section(results: dict) -> str:
               else "—")
       counts = figures["num_examples"]
       lines.append(f"| {held_out.name} | {model} | {figures['accuracy']:.4f} | "
-                   f"{'—' if reference is None else f'{reference:.4f}'} | {figures['best_epoch']} / "
+                   f"{'—' if reference is None else f'{reference:.4f}'} | {_pretraining(figures)} | "
+                   f"{figures['best_epoch']} / "
                    f"{figures['epochs_trained']} | {text} | {figures['seconds']:.0f} s | "
                    f"{counts['train']:,} / {counts['validation']:,} / {counts['test']:,} |")
   lines += ["", "The data sets:", ""]
   lines += [f"- `{held_out.name}`: {held_out.description}." for held_out in HELD_OUT_SETS
             if held_out.name in results["runs"]]
   return "\n".join(lines) + "\n"
+
+
+def _pretraining(figures: dict) -> str:
+  """Whether the kept model was pretrained, and the validation figures `auto` chose by."""
+  choice = figures.get("pretraining")
+  if not choice:
+    return "—"
+  accuracies = choice.get("validation_accuracy")
+  compared = (f" ({accuracies['pretrained']:.4f} / {accuracies['from_scratch']:.4f})" if accuracies else "")
+  return f"{'kept' if choice['used'] else 'not kept'}{compared}"

@@ -19,7 +19,8 @@ def _results():
           "machine": {"date": "2026-12-02 12:00 UTC", "cpu": "test cpu", "cores": 2, "load_average": [0.1, 0.2, 0.3],
                       "load_average_end": [1.0, 1.0, 1.0]},
           "runs": {"mnist_5k": {"cnn": _figures(0.979, 700.0)},
-                   "novel_passages": {"lstm": _figures(0.90, 100.0, 0.91, **text),
+                   "novel_passages": {"lstm": _figures(0.90, 100.0, 0.91, **text, pretraining={
+                       "used": False, "validation_accuracy": {"pretrained": 0.88, "from_scratch": 0.895}}),
                                       "transformer": _figures(0.93, 90.0, 0.91, **text)}}}
 
 
@@ -39,7 +40,8 @@ def test_outputs_rewrite_only_their_section(tmp_path):
   write_recipe_outputs(_results(), str(tmp_path / "results.json"), str(markdown))
   text = markdown.read_text()
   assert text.startswith("# Before\n") and text.endswith("# After\n") and "old" not in text
-  assert "| novel_passages | transformer | 0.9300 | 0.9100 | 3 / 7 | 64, 1,234 | 90 s | 70 / 10 / 20 |" in text
+  assert "| novel_passages | transformer | 0.9300 | 0.9100 | — | 3 / 7 | 64, 1,234 | 90 s | 70 / 10 / 20 |" in text
+  assert "| novel_passages | lstm | 0.9000 | 0.9100 | not kept (0.8800 / 0.8950) | 3 / 7 |" in text
   assert "| `mnist_5k` cnn test accuracy | **0.9790** | ≥ 0.98 | **MISS** |" in text
   assert json.load(open(tmp_path / "results.json"))["runs"]["mnist_5k"]["cnn"]["accuracy"] == 0.979
   assert "load average at the start 0.10, 0.20, 0.30" in recipe_section(_results())

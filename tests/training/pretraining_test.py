@@ -142,3 +142,11 @@ def test_init_from_a_missing_directory_or_a_classifier_is_refused(pretrained_run
   with pytest.raises(ConfigError, match="not a pretrained encoder"):
     trainer.Trainer(config(reviews, init_from=str(model_dir)), str(tmp_path / "b")).run()
   assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing half-written
+
+
+def test_evaluate_and_export_refuse_a_pretraining_directory_with_the_way_out(pretrained_run):
+  from tfmodels.training.model_artifact import ArtifactError, ModelArtifact  # pylint: disable=g-import-not-at-top
+  model_dir, _, _ = pretrained_run
+  with pytest.raises(ArtifactError, match="pretrained text encoder.*--init_from="):
+    ModelArtifact.load(str(model_dir / "pretraining"))
+  assert ModelArtifact.load(str(model_dir)).kind == "text"

@@ -9,6 +9,9 @@ Layout of `model_dir`:
   evaluation.json    test-split figures
   history.json/.csv  per-epoch figures; training_curves.png
   checkpoints/       per-epoch checkpoints for resuming; logs/ TensorBoard
+  pretraining/       text classifiers with pretraining: the pretrained encoder's run (a directory of this layout
+                     whose dataset.json kind is `pretrain`; `--init_from` reads it)
+  without_pretraining/  `--pretrain=auto`: the same classifier trained from scratch, for the comparison
 
 Reading a directory (`ModelArtifact.load`) imports nothing of TensorFlow, so the tools name a missing, wrong or
 damaged directory at once; loading the model, its data or its text preprocessing does import it.
@@ -79,6 +82,10 @@ class ModelArtifact:
                             f"(python tools/train.py --model_dir={model_dir} ...) or point to another directory.")
     config = ExperimentConfig.from_dict(read_json(os.path.join(model_dir, CONFIG_FILE)))
     dataset = read_json(os.path.join(model_dir, DATASET_FILE))
+    if isinstance(dataset, dict) and dataset.get("kind") == "pretrain":
+      raise ArtifactError(f"'{model_dir}' holds a pretrained text encoder, which predicts words, not a trained "
+                          "model: give the --model_dir of the run it belongs to (its parent directory), or start a "
+                          f"new classifier from it with python tools/train.py --init_from={model_dir} ...")
     _check_model_file(os.path.join(model_dir, MODEL_FILE))
     try:
       return cls(model_dir=model_dir, config=config, kind=dataset["kind"],

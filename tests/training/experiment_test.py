@@ -42,6 +42,18 @@ def test_text_data_without_a_preset_chooses_its_length_from_the_data_and_a_count
   assert config.data.sequence_length == 0 and config.data.min_token_count >= 2 and config.trainer.patience >= 1
 
 
+def test_text_data_without_a_preset_pretrains_when_validation_says_so_and_built_in_presets_do_not():
+  assert config_from_flags(model="lstm", dataset="csv:/data/reviews.csv").pretrain.mode == "auto"
+  assert config_from_flags(model="lstm", dataset="rotten_tomatoes").pretrain.mode == "off"
+  assert config_from_flags(model="cnn", dataset="images:/data/photos").pretrain.mode == "off"
+  # Naming unlabelled text or an encoder asks for pretraining; an explicit --pretrain has the last word.
+  assert config_from_flags(model="lstm", dataset="rotten_tomatoes", pretrain_corpus="novels").pretrain.mode == "on"
+  assert config_from_flags(model="lstm", dataset="rotten_tomatoes", init_from="runs/a/pretraining").pretrain.mode == "on"
+  assert config_from_flags(model="lstm", dataset="rotten_tomatoes", pretrain="off",
+                           pretrain_corpus="novels").pretrain.mode == "off"
+  assert config_from_flags(model="lstm", dataset="csv:/data/r.csv", pretrain_corpus="novels").pretrain.mode == "auto"
+
+
 def test_built_in_data_keeps_its_preset_and_flags_and_params_override_the_recipe():
   fashion = config_from_flags(model="cnn", dataset="fashion_mnist")
   assert fashion.data.random_flip == "horizontal" and fashion.data.random_zoom == 0 and fashion.trainer.patience == 0

@@ -6,6 +6,11 @@ import datetime
 import importlib.metadata
 import os
 import platform
+import re
+from collections.abc import Sequence
+
+# An absolute or home path inside a command-line value (up to the next comma, equals sign or space).
+_LOCAL_PATH = re.compile(r"(?<![\w.])(?:/|~/)[^,=\s]*")
 
 
 def describe_machine() -> dict:
@@ -20,6 +25,12 @@ def describe_machine() -> dict:
       "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
       "load_average": _load_average(),
   }
+
+
+def command_line(tool: str, argv: Sequence[str]) -> str:
+  """How a benchmark was run, for its results: `python <tool> <arguments>`, with the absolute paths of the machine it
+  ran on written as `DIR` (`--work_dir=/tmp/x` -> `--work_dir=DIR`; relative paths, which every clone shares, stay)."""
+  return " ".join(["python", tool, *(_LOCAL_PATH.sub("DIR", argument) for argument in argv)])
 
 
 def _cpu_model() -> str:

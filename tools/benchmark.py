@@ -37,6 +37,7 @@ def main(argv):
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from benchmark.benchmark_settings import BenchmarkSettings  # pylint: disable=g-import-not-at-top
   from benchmark.benchmark_suite import BenchmarkSuite  # pylint: disable=g-import-not-at-top
+  from benchmark.machine import command_line  # pylint: disable=g-import-not-at-top
   try:
     threads = tuple(int(value) for value in _THREADS.value)
     model_dirs = dict(entry.split("=", 1) for entry in _MODEL_DIRS.value)
@@ -49,7 +50,7 @@ def main(argv):
                                          architectures=tuple(_ARCHITECTURES.value))
     except ValueError as error:
       raise app.UsageError(str(error)) from None
-    command = " ".join(["python tools/benchmark.py", *sys.argv[1:]])
+    command = command_line("tools/benchmark.py", sys.argv[1:])
     BenchmarkSuite(settings, output_dir=_OUTPUT_DIR.value, markdown_path=_MARKDOWN.value or None,
                    json_path=_JSON.value, work_dir=_WORK_DIR.value, model_dirs=model_dirs, command=command).run()
 

@@ -36,7 +36,7 @@ def main(argv):
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from benchmark import data_streaming  # pylint: disable=g-import-not-at-top
   from benchmark.data_report import write_data_outputs  # pylint: disable=g-import-not-at-top
-  from benchmark.machine import describe_machine  # pylint: disable=g-import-not-at-top
+  from benchmark.machine import command_line, describe_machine  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
     start = time.perf_counter()
     work_dir = pathlib.Path(_WORK_DIR.value or tempfile.mkdtemp(prefix="tfmodels-data-benchmark-"))
@@ -48,7 +48,7 @@ def main(argv):
       if not _WORK_DIR.value:
         shutil.rmtree(work_dir, ignore_errors=True)
     machine["load_average_end"] = describe_machine()["load_average"]
-    results = {"command": " ".join(["python tools/benchmark_data.py", *sys.argv[1:]]), "machine": machine,
+    results = {"command": command_line("tools/benchmark_data.py", sys.argv[1:]), "machine": machine,
                **{key: figure.to_dict() for key, figure in figures.items()}, "details": details,
                "seconds": round(time.perf_counter() - start, 1)}
     write_data_outputs(results, _JSON.value, _MARKDOWN.value or None)

@@ -38,7 +38,7 @@ def main(argv):
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from benchmark import generation_benchmark  # pylint: disable=g-import-not-at-top
   from benchmark.generation_report import write_generation_outputs  # pylint: disable=g-import-not-at-top
-  from benchmark.machine import describe_machine  # pylint: disable=g-import-not-at-top
+  from benchmark.machine import command_line, describe_machine  # pylint: disable=g-import-not-at-top
   model_dirs = {}
   for entry in filter(None, _MODEL_DIRS.value.split(",")):
     architecture, _, model_dir = entry.partition("=")
@@ -62,7 +62,7 @@ def main(argv):
       if not _WORK_DIR.value:
         shutil.rmtree(work_dir, ignore_errors=True)
     machine["load_average_end"] = describe_machine()["load_average"]
-    results = {"command": " ".join(["python tools/benchmark_generation.py", *sys.argv[1:]]), "machine": machine,
+    results = {"command": command_line("tools/benchmark_generation.py", sys.argv[1:]), "machine": machine,
                "models_note": note, **{key: figure.to_dict() for key, figure in figures.items()},
                "models": details, "seconds": round(time.perf_counter() - start, 1)}
     write_generation_outputs(results, _JSON.value, _MARKDOWN.value or None)

@@ -32,7 +32,7 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
   from benchmark import recipe_checks  # pylint: disable=g-import-not-at-top
-  from benchmark.machine import describe_machine  # pylint: disable=g-import-not-at-top
+  from benchmark.machine import command_line, describe_machine  # pylint: disable=g-import-not-at-top
   from benchmark.recipe_report import goals, write_recipe_outputs  # pylint: disable=g-import-not-at-top
   known = {held_out.name: held_out for held_out in HELD_OUT_SETS}
   unknown = [name for name in _SETS.value if name not in known]
@@ -54,7 +54,7 @@ def main(argv):
       if not _WORK_DIR.value:
         shutil.rmtree(work_dir, ignore_errors=True)
     machine["load_average_end"] = describe_machine()["load_average"]
-    results = {"command": " ".join(["python tools/benchmark_recipe.py", *sys.argv[1:]]), "machine": machine,
+    results = {"command": command_line("tools/benchmark_recipe.py", sys.argv[1:]), "machine": machine,
                "runs": runs, "seconds": round(time.perf_counter() - start, 1)}
     results["goals"] = goals(results)
     write_recipe_outputs(results, _JSON.value, _MARKDOWN.value or None)

@@ -12,13 +12,13 @@ then all of it (gradual unfreezing). With `auto`, a classifier trained from scra
 from __future__ import annotations
 
 import os
-import shutil
 
 import keras
 import numpy as np
 
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE
+from tfmodels.training.atomic_files import write_text
 from tfmodels.training.model_artifact import CONFIG_FILE, MODEL_FILE, read_json
 
 PRETRAINING_DIR = "pretraining"
@@ -94,9 +94,8 @@ def copy_vocabulary(source_dir: str, target_dir: str) -> None:
   target = os.path.join(target_dir, VOCABULARY_FILE)
   if not os.path.exists(target):
     os.makedirs(target_dir, exist_ok=True)
-    temporary = target + ".tmp"
-    shutil.copyfile(os.path.join(source_dir, VOCABULARY_FILE), temporary)
-    os.replace(temporary, target)
+    with open(os.path.join(source_dir, VOCABULARY_FILE), encoding="utf-8") as f:
+      write_text(target, f.read())
 
 
 def load_encoder(directory: str) -> keras.Model:

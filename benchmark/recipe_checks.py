@@ -158,7 +158,8 @@ def run_check(held_out: HeldOutSet, model: str, work_dir: pathlib.Path, data_dir
     vocabulary = model_dir / "vocabulary.txt"
     figures["vocabulary_size"] = len(vocabulary.read_text(encoding="utf-8").splitlines())
     if "pretraining" in evaluation:
-      figures["pretraining"] = evaluation["pretraining"]
+      # What was chosen and on which figures; not where (the run's directory is removed).
+      figures["pretraining"] = {key: value for key, value in evaluation["pretraining"].items() if key != "encoder"}
   return figures
 
 

@@ -109,8 +109,8 @@ class ClassifierTask(ExportTask):
               tf.TensorSpec((None, length), tf.int32, name="token_ids"))
     return (lambda token_ids: model(token_ids, training=False)), tf.TensorSpec((1, length), tf.int32, name="token_ids")
 
-  def tflite_runner(self, path: str) -> verification.TfliteRunner:
-    return verification.TfliteRunner(path, num_threads=self.config.num_threads)
+  def tflite_runner(self, path: str) -> verification.GateRunner:
+    return verification.GateRunner(path, num_threads=self.config.num_threads)
 
   def tflite_inputs(self, inputs: np.ndarray) -> np.ndarray:
     # An image file takes float pixel values.
@@ -122,7 +122,7 @@ class ClassifierTask(ExportTask):
     check = check_on_micro(path, runner.input, runner.output, self.tflite_inputs(inputs), logits)
     return {**check.to_dict(), "summary": check.summary()}
 
-  def metadata(self, mode: TfliteMode, runner: verification.TfliteRunner, result: dict) -> ModelMetadata:
+  def metadata(self, mode: TfliteMode, runner: verification.GateRunner, result: dict) -> ModelMetadata:
     artifact = self.artifact
     shaping = {}
     if artifact.kind == "image":

@@ -164,7 +164,7 @@ class ExportTask:
     return path
 
   def tflite_runner(self, path: str):
-    """What runs a converted file on the test examples (`verification.TfliteRunner`'s interface)."""
+    """What runs a converted file on the test examples (`verification.GateRunner`'s interface)."""
     raise NotImplementedError
 
   def tflite_inputs(self, inputs: np.ndarray) -> np.ndarray:

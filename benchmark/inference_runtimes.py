@@ -6,10 +6,9 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 
 from edge.op_delegation import OpDelegation, interpreter_without_xnnpack
-from edge.model_metadata import TensorInfo
+from edge.tflite_runner import TfliteRunner
 
 KERAS_RUNTIMES = ("keras_predict", "tf_function", "saved_model")
 # The LiteRT runtimes are named after the export mode they run: litert_float32, litert_full_int8, ...
@@ -18,41 +17,36 @@ _ACCURACY_BATCH = 256
 
 
 class _LiteRtModel:
-  """One `.tflite` file in a LiteRT interpreter, called the way the edge runtime calls it."""
+  """One `.tflite` file in a LiteRT interpreter, called through the edge runtime's own loop (`edge.tflite_runner`)."""
 
   def __init__(self, path: str, num_threads: int):
     self.path = path
     self.num_threads = num_threads
-    self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
-    self.interpreter.allocate_tensors()
-    details = self.interpreter.get_input_details()[0]
-    self.input = TensorInfo.from_details(details)
-    self.output = TensorInfo.from_details(self.interpreter.get_output_details()[0])
-    self.input_index = details["index"]
-    self.output_index = self.interpreter.get_output_details()[0]["index"]
+    self.runner = TfliteRunner.from_file(path, num_threads)
+    self.interpreter = self.runner.interpreter
+    self.input, self.output = self.runner.input, self.runner.output
 
   def prepare(self, inputs: np.ndarray) -> np.ndarray:
     """Raw inputs -> what the input tensor stores (quantized when it is): done once, before timing."""
-    return self.input.quantize(np.asarray(inputs, np.float32) if self.input.dtype != "int32" else inputs)
+    return self.runner.prepare(inputs)
 
-  def call(self, value: np.ndarray, interpreter: Interpreter | None = None, invoke: bool = True) -> np.ndarray:
-    """One invocation on a prepared batch; the variables are reset first, as the edge runtime does (the fused
-    LSTM keeps its state in them). `invoke=False` does everything but run the model."""
-    interpreter = interpreter or self.interpreter
-    interpreter.set_tensor(self.input_index, value)
-    interpreter.reset_all_variables()
-    if invoke:
-      interpreter.invoke()
-    return interpreter.get_tensor(self.output_index)
+  def call(self, value: np.ndarray, runner: TfliteRunner | None = None, invoke: bool = True) -> np.ndarray:
+    """One invocation on a prepared batch (`TfliteRunner.invoke`: the variables are reset first, as the edge
+    runtime does); `runner` another interpreter of the file. `invoke=False` does everything but run the model."""
+    return (runner or self.runner).invoke(value, invoke=invoke)
 
-  def batched(self, batch_size: int) -> tuple[Interpreter | None, str]:
-    """An interpreter resized to `batch_size`, or None and why the model cannot run batches."""
+  def batched(self, batch_size: int) -> tuple[TfliteRunner | None, str]:
+    """A runner of the file allocated for `batch_size`, or None and why the model cannot run batches."""
     if self.input.shape[0] > 0:
       return None, f"the model's input has a fixed batch size of {self.input.shape[0]}"
-    interpreter = Interpreter(model_path=self.path, num_threads=self.num_threads)
-    interpreter.resize_tensor_input(self.input_index, [batch_size, *self.input.shape[1:]])
-    interpreter.allocate_tensors()
-    return interpreter, ""
+    runner = TfliteRunner.from_file(self.path, self.num_threads)
+    runner.resize(batch_size)
+    return runner, ""
+
+  def without_xnnpack(self) -> TfliteRunner:
+    """A runner of the file on LiteRT's own kernels (no XNNPACK delegate)."""
+    interpreter = interpreter_without_xnnpack(self.path, self.num_threads)
+    return TfliteRunner(interpreter, interpreter.get_input_details()[0], interpreter.get_output_details()[0])
 
 
 class InferenceRuntimes:
@@ -126,10 +120,10 @@ class InferenceRuntimes:
     call = self.runtimes[architecture][runtime]
     if runtime.startswith(LITERT_PREFIX):
       model_file = self.litert[architecture][runtime[len(LITERT_PREFIX):]]
-      interpreter, reason = model_file.batched(batch_size)
-      if interpreter is None:
+      runner, reason = model_file.batched(batch_size)
+      if runner is None:
         return {"supported": False, "reason": reason}
-      call = lambda value: model_file.call(value, interpreter)
+      call = lambda value: model_file.call(value, runner)
     starts = [(index * batch_size) % (total - batch_size + 1) for index in range(batches + 1)]
     call(self._input(architecture, runtime, starts[0], starts[0] + batch_size))  # warm-up at this batch size
     values = [self._input(architecture, runtime, start, start + batch_size) for start in starts[1:]]
@@ -153,14 +147,14 @@ class InferenceRuntimes:
     kernels only, and without the invocation (the fixed cost of a call), alternating."""
     results = {}
     for mode, model_file in self.litert[architecture].items():
-      plain = interpreter_without_xnnpack(model_file.path, self.threads)
+      plain = model_file.without_xnnpack()
       value = self._input(architecture, LITERT_PREFIX + mode, 0, 1)
       timings: dict[str, list[float]] = {"xnnpack": [], "builtin_kernels": [], "call_without_invoke": []}
       for _ in range(rounds):
-        for key, interpreter in (("xnnpack", model_file.interpreter), ("builtin_kernels", plain)):
+        for key, runner in (("xnnpack", model_file.runner), ("builtin_kernels", plain)):
           start = time.perf_counter()
           for _ in range(count):
-            model_file.call(value, interpreter)
+            model_file.call(value, runner)
           timings[key].append((time.perf_counter() - start) / count)
         start = time.perf_counter()
         for _ in range(count):  # what a call costs besides the model: setting the input, resetting, reading

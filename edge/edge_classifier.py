@@ -12,6 +12,7 @@ from edge.edge_error import EdgeError
 from edge.image_loader import ImageInput, ImageLoader
 from edge.text_tokenizer import OOV_ID, PADDING_ID, TextTokenizer
 from edge.tflite_model import TfliteModel
+from edge.tflite_runner import TfliteRunner
 
 # Largest batch given to a model that accepts any batch size: bounds the memory of one call.
 _MAX_BATCH = 256
@@ -39,12 +40,8 @@ class EdgeClassifier:
     if self.metadata.task == "language_model":
       raise EdgeError(f"{model_path} is a language model: generate text with it (tools/generate.py --tflite=..., "
                       "edge.EdgeLanguageModel), it classifies nothing.")
-    self._interpreter = model.interpreter
-    self._input_index = model.input_details["index"]
-    self._output_index = model.output_details["index"]
-    # A batch dimension of -1 in the signature means any batch size, after resize_tensor_input.
-    self._fixed_batch = self.metadata.input.shape[0] if self.metadata.input.shape[0] > 0 else None
-    self._allocated_batch = int(model.input_details["shape"][0])
+    # The loop the export's gate runs too (reset the variables, quantize, invoke, dequantize).
+    self._runner = TfliteRunner(model.interpreter, model.input_details, model.output_details)
     self.image_loader: ImageLoader | None = None
     self.tokenizer: TextTokenizer | None = None
     if self.metadata.image is not None:
@@ -83,28 +80,11 @@ class EdgeClassifier:
                                                          < vocabulary_size):
         raise EdgeError(f"Token ids must be integers in [0, {vocabulary_size}) (the vocabulary size); got "
                         f"{inputs.dtype} values outside it.")
-    values = self.metadata.input.quantize(inputs)
-    count = values.shape[0]
-    chunk = self._fixed_batch or min(max(count, 1), _MAX_BATCH)
-    logits = []
-    for start in range(0, count, chunk):
-      part = values[start:start + chunk]
-      if self._fixed_batch and len(part) < chunk:
-        # A model with a fixed batch size still needs a full batch: pad, then drop the extra outputs.
-        part = np.concatenate([part, np.zeros((chunk - len(part), *expected), part.dtype)])
-      elif not self._fixed_batch and len(part) != self._allocated_batch:
-        self._interpreter.resize_tensor_input(self._input_index, [len(part), *expected])
-        self._interpreter.allocate_tensors()
-        self._allocated_batch = len(part)
-      self._interpreter.set_tensor(self._input_index, part)
-      # Stateful ops (the fused LSTM keeps its state in variable tensors) must start every input afresh, or one
-      # input's state leaks into the next one's answer.
-      self._interpreter.reset_all_variables()
-      self._interpreter.invoke()
-      logits.append(self._interpreter.get_tensor(self._output_index)[:min(chunk, count - start)])
-    if not logits:
+    # A file of any batch size runs up to _MAX_BATCH inputs at a time; one of a fixed batch size runs its own (the
+    # last batch padded, the padding's outputs dropped).
+    if not len(inputs):
       return np.zeros((0, len(self.labels)), np.float32)
-    return self.metadata.output.dequantize(np.concatenate(logits))
+    return self._runner.logits(inputs, batch_size=min(len(inputs), _MAX_BATCH), timed=False)
 
   def classify_images(self, images: ImageInput | Iterable[ImageInput], top_k: int = 3) -> list[Prediction]:
     """Returns, per image, the `top_k` `(label, probability)` pairs, most probable first.

@@ -1,7 +1,9 @@
 """Export stage: serving SavedModel, TFLite files per mode, verification against Keras, and the export report.
 
 Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `tools/export.py`). The modules:
-  exporter            orchestrates one export and writes the report
+  exporter            orchestrates one export (staging, publishing, conversion, gates) and writes the report
+  export_config       the export's settings (`ExportConfig`)
+  tasks/              what depends on the kind of model: `ClassifierTask`, `LanguageModelTask` (`task_for`)
   saved_model_export  serving signatures on raw inputs; versioned, atomic publication
   warmup_requests     TF Serving warmup requests inside each version
   serving_repository  OUT/serving as TF Serving reads it: models.config, version labels, pruning
@@ -9,7 +11,6 @@ Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `t
   tflite_modes        the table of TFLite modes (`MODES`) and their converter settings
   tflite_conversion   conversion SavedModel, and one converter subprocess per mode
   lstm_graph          fused (or unrolled) LSTM graphs for the converter
-  language_model_exporter     the exporter of language models (`Exporter` hands them over)
   language_model_saved_model  their serving signatures: next token, and generation in the graph
   graph_text_generator        the generation loop as a TensorFlow graph
   next_token_graph            a language model as a next-token function, for serving and the converter

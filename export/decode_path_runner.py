@@ -17,7 +17,7 @@ def prefill_length(length: int) -> int:
 
 
 class DecodePathRunner:
-  """`verification.TfliteRunner`'s interface on the cached path: the logits after each window's last real token come
+  """`verification.GateRunner`'s interface on the cached path: the logits after each window's last real token come
   from prefilling its first half (`prefill_length`) and decoding the rest one token at a time, so every figure of a
   window of length >= 2 goes through `decode`, after up to half a window of decode steps on the cache.
 

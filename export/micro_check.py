@@ -84,7 +84,7 @@ def check_on_micro(path: str, input_info: TensorInfo, output_info: TensorInfo, i
   Args:
     path: a `.tflite` file with one input and one output (a classifier).
     input_info, output_info: its input and output tensors (scales and zero points), as LiteRT reads them.
-    inputs: raw inputs `(N, ...)`, as `verification.TfliteRunner.logits` takes them.
+    inputs: raw inputs `(N, ...)`, as `verification.GateRunner.logits` takes them.
     litert_logits: LiteRT's float logits `(N, classes)` of the same inputs.
   """
   from tflite_micro.python.tflite_micro import runtime  # pylint: disable=g-import-not-at-top

@@ -3,7 +3,7 @@
 The converter reads a SavedModel of a `tf.function` (`write_conversion_saved_model`): converting from a SavedModel
 freezes the variables into constants. The inputs' dimensions other than the batch are static (static sequence
 lengths keep recurrent layers convertible); which classifiers have a free batch dimension is
-`Exporter._conversion_function`'s, and a language model's signatures are static throughout. Image models take
+`ClassifierTask.conversion_function`'s, and a language model's signatures are static throughout. Image models take
 float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns the input into uint8); text
 models take int32 token ids.
 

@@ -7,12 +7,9 @@ example), `top1_agreement` (share of examples where the artifact's top class is 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 
-from edge.model_metadata import TensorInfo
+from edge.tflite_runner import TfliteRunner
 
 OUTPUT_NAMES = ("logits", "probabilities", "class_ids", "classes")
 
@@ -42,14 +39,10 @@ def per_example_errors(logits: np.ndarray, reference_logits: np.ndarray) -> np.n
   return np.abs(np.asarray(logits, np.float64) - np.asarray(reference_logits, np.float64)).max(axis=-1)
 
 
-class TfliteRunner:
-  """Runs a `.tflite` classifier with LiteRT one example at a time (batch 1), as an edge device would, or, when the
-  file takes any batch size, several at a time (`batched_logits`).
-
-  Inputs are raw values (float pixel values 0..255 or int32 token ids); they are quantized with the input tensor's
-  scale and zero point when it is quantized, and int8 logits are dequantized. The variables are reset before every
-  example: a fused LSTM keeps its state in them between invocations. `logits` may be called chunk by chunk;
-  `seconds_per_example` is the mean over every example of every call.
+class GateRunner:
+  """Runs a `.tflite` classifier on the test examples with the edge runtime's loop (`edge.tflite_runner`): one
+  example at a time (batch 1), as an edge device would, timed; and, when the file takes any batch size,
+  `batched_logits` on a second interpreter, loaded at once (the file may be moved once it is loaded).
 
   Args:
     path: the `.tflite` file.
@@ -60,68 +53,35 @@ class TfliteRunner:
   """
 
   def __init__(self, path: str, num_threads: int = 1):
-    self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
-    self.interpreter.allocate_tensors()
-    inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
-    if len(inputs) != 1 or len(outputs) != 1:
-      raise ValueError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; a classifier has one of each.")
-    self.input = TensorInfo.from_details(inputs[0])
-    self.output = TensorInfo.from_details(outputs[0])
-    self._input_index = inputs[0]["index"]
-    self._output_index = outputs[0]["index"]
+    self.runner = TfliteRunner.from_file(path, num_threads)
+    self.input, self.output = self.runner.input, self.runner.output
     self._path = path
-    # A second interpreter for other batch sizes, loaded now: the file may be moved once it is loaded.
-    self._batched = Interpreter(model_path=path, num_threads=num_threads) if self.any_batch_size else None
-    self._seconds = 0.0
-    self._examples = 0
+    self._batched = TfliteRunner.from_file(path, num_threads) if self.any_batch_size else None
 
   @property
   def any_batch_size(self) -> bool:
     """Whether the file's batch dimension is free (-1 in its signature), so that `batched_logits` can run it."""
-    return self.input.shape[0] == -1
+    return self.runner.any_batch_size
 
   @property
   def seconds_per_example(self) -> float:
     """Mean time of one example over all calls of `logits` so far (0 before the first example)."""
-    return self._seconds / self._examples if self._examples else 0.0
+    return self.runner.seconds_per_example
 
   def logits(self, inputs: np.ndarray) -> np.ndarray:
-    """Returns float32 logits `(N, classes)` for raw `inputs` `(N, ...)`; adds their time to `seconds_per_example`."""
-    values = self.input.quantize(np.asarray(inputs))
-    results = []
-    interpreter = self.interpreter
-    start = time.perf_counter()
-    for value in values:
-      interpreter.reset_all_variables()
-      interpreter.set_tensor(self._input_index, value[None])
-      interpreter.invoke()
-      results.append(interpreter.get_tensor(self._output_index)[0])
-    self._seconds += time.perf_counter() - start
-    self._examples += len(values)
-    outputs = np.stack(results) if results else np.zeros((0, self.output.shape[-1]), np.dtype(self.output.dtype))
-    return self.output.dequantize(outputs)
+    """Returns float32 logits `(N, classes)` for raw `inputs` `(N, ...)`, one example at a time; adds their time to
+    `seconds_per_example`."""
+    return self.runner.logits(inputs, batch_size=1)
 
   def batched_logits(self, inputs: np.ndarray, batch_size: int) -> np.ndarray:
-    """Returns the float32 logits of `inputs` run `batch_size` at a time (the last batch holds the rest), on a second
-    interpreter resized for them; not timed.
+    """Returns the float32 logits of `inputs` run `batch_size` at a time (the last batch holds the rest); not timed.
 
     Raises:
       ValueError: the file has a fixed batch size (`any_batch_size` is false).
     """
     if self._batched is None:
       raise ValueError(f"{self._path} has a fixed batch size of {self.input.shape[0]}.")
-    interpreter, values, results = self._batched, self.input.quantize(np.asarray(inputs)), []
-    for start in range(0, len(values), batch_size):
-      part = values[start:start + batch_size]
-      interpreter.resize_tensor_input(self._input_index, list(part.shape))
-      interpreter.allocate_tensors()
-      interpreter.reset_all_variables()
-      interpreter.set_tensor(self._input_index, part)
-      interpreter.invoke()
-      results.append(interpreter.get_tensor(self._output_index))
-    outputs = np.concatenate(results) if results else np.zeros((0, self.output.shape[-1]),
-                                                               np.dtype(self.output.dtype))
-    return self.output.dequantize(outputs)
+    return self._batched.logits(inputs, batch_size=batch_size, timed=False)
 
 
 def run_signature(signature, name: str, inputs: np.ndarray) -> dict[str, np.ndarray]:

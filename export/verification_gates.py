@@ -44,14 +44,23 @@ class VerificationGates:
       `BATCH_CHECK_SIZE` and at batch 1, on the same examples.
   """
 
-  float32_min_agreement: float = 1.0
-  float32_max_logit_error: float = 1e-3
-  float16_min_agreement: float = 0.995
-  int8_min_agreement: float | None = None
-  int8_max_accuracy_drop: float | None = None
-  int8_max_perplexity_ratio: float = 1.05
-  int8_max_size_ratio: float | None = None
-  max_batch_logit_difference: float = 1e-4
+  # Each field's "help" is its `tools/export.py` flag's (one flag per field, of the same name).
+  float32_min_agreement: float = dataclasses.field(default=1.0, metadata={
+      "help": "least top-1 agreement with Keras of float32 artifacts (default 1.0)"})
+  float32_max_logit_error: float = dataclasses.field(default=1e-3, metadata={
+      "help": "largest |logit - Keras logit| of float32 artifacts (default 1e-3)"})
+  float16_min_agreement: float = dataclasses.field(default=0.995, metadata={
+      "help": "least top-1 agreement of float16 (default 0.995)"})
+  int8_min_agreement: float | None = dataclasses.field(default=None, metadata={
+      "help": "least top-1 agreement of the int8 modes (default 0.98 images, 0.97 text, 0 language models)"})
+  int8_max_accuracy_drop: float | None = dataclasses.field(default=None, metadata={
+      "help": "largest accuracy loss of the int8 modes, a fraction (default 0.005 images, 0.01 text)"})
+  int8_max_perplexity_ratio: float = dataclasses.field(default=1.05, metadata={
+      "help": "largest int8 perplexity of a language model relative to Keras' (default 1.05)"})
+  int8_max_size_ratio: float | None = dataclasses.field(default=None, metadata={
+      "help": "largest int8 size relative to the float32 .tflite (default 0.30; 0.35 language models)"})
+  max_batch_logit_difference: float = dataclasses.field(default=1e-4, metadata={
+      "help": "largest |logit at batch 8 - logit at batch 1| of a .tflite file (default 1e-4)"})
 
   def for_kind(self, kind: str) -> "VerificationGates":
     """Returns these gates with the kind-dependent defaults (`image`, `text` or `corpus`) filled in."""

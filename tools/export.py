@@ -15,6 +15,7 @@ Serving repository: keep only the 3 newest versions (and labelled ones), pin the
   --keep=3 --label=stable=2        (tools/serving_repository.py moves labels without exporting)
 """
 
+import dataclasses
 import sys
 
 import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, then TensorFlow quiet)
@@ -44,19 +45,9 @@ _MAX_EXAMPLES = flags.DEFINE_integer("max_examples", None, "Verify on this many 
 _LSTM_GRAPH = flags.DEFINE_enum("lstm_graph", "fused", ["fused", "unrolled"],
                                 "LSTM in TFLite: the fused LSTM op, or unrolled over the sequence.")
 _NUM_THREADS = flags.DEFINE_integer("num_threads", 1, "LiteRT threads when verifying the .tflite files.")
-# Gate overrides, one flag per VerificationGates field; unset flags keep the gate's default.
-_GATES = {
-    "float32_min_agreement": "least top-1 agreement with Keras of float32 artifacts (default 1.0)",
-    "float32_max_logit_error": "largest |logit - Keras logit| of float32 artifacts (default 1e-3)",
-    "float16_min_agreement": "least top-1 agreement of float16 (default 0.995)",
-    "int8_min_agreement": "least top-1 agreement of the int8 modes (default 0.98 images, 0.97 text, 0 language "
-                          "models)",
-    "int8_max_accuracy_drop": "largest accuracy loss of the int8 modes, a fraction (default 0.005 images, 0.01 text)",
-    "int8_max_perplexity_ratio": "largest int8 perplexity of a language model relative to Keras' (default 1.05)",
-    "int8_max_size_ratio": "largest int8 size relative to the float32 .tflite (default 0.30; 0.35 language models)",
-    "max_batch_logit_difference": "largest |logit at batch 8 - logit at batch 1| of a .tflite file (default 1e-4)",
-}
-_GATE_FLAGS = {name: flags.DEFINE_float(name, None, f"Gate: {help_text}.") for name, help_text in _GATES.items()}
+# Gate overrides: one flag per VerificationGates field, of its name and help; unset flags keep the gate's default.
+_GATE_FLAGS = {field.name: flags.DEFINE_float(field.name, None, f"Gate: {field.metadata['help']}.")
+               for field in dataclasses.fields(VerificationGates)}
 
 
 def main(argv):
@@ -68,13 +59,14 @@ def main(argv):
   gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
   with cli.user_errors_exit():
     ModelArtifact.load(_MODEL_DIR.value)  # before TensorFlow's start-up: a wrong directory is named at once
+    from export.export_config import ExportConfig  # pylint: disable=g-import-not-at-top
     from export.exporter import Exporter  # pylint: disable=g-import-not-at-top
-    exporter = Exporter(_MODEL_DIR.value, _EXPORT_DIR.value, modes=_MODES.value,
-                        calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
-                        overwrite=_OVERWRITE.value, keep=_KEEP.value, labels=parse_labels(_LABEL.value),
-                        remove_labels=_REMOVE_LABEL.value, serving_base_path=_SERVING_BASE_PATH.value,
-                        max_examples=_MAX_EXAMPLES.value, dataset=_DATASET.value, gates=gates,
-                        lstm_graph=_LSTM_GRAPH.value, num_threads=_NUM_THREADS.value)
+    config = ExportConfig(modes=_MODES.value, calibration_samples=_CALIBRATION_SAMPLES.value, version=_VERSION.value,
+                          overwrite=_OVERWRITE.value, keep=_KEEP.value, labels=parse_labels(_LABEL.value),
+                          remove_labels=_REMOVE_LABEL.value, serving_base_path=_SERVING_BASE_PATH.value,
+                          max_examples=_MAX_EXAMPLES.value, dataset=_DATASET.value, gates=gates,
+                          lstm_graph=_LSTM_GRAPH.value, num_threads=_NUM_THREADS.value)
+    exporter = Exporter(_MODEL_DIR.value, _EXPORT_DIR.value, config)
     report = exporter.run()
   if not report["passed"]:
     print("error: export failed verification:\n  " + "\n  ".join(report["failures"]), file=sys.stderr)

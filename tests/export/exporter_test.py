@@ -19,6 +19,7 @@ from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from export.exporter import Exporter
 from export.serving_repository import ServingRepository
+from export.tasks import classifier_task
 from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
 from export.warmup_requests import read_warmup_requests
 from export.verification_gates import VerificationGates
@@ -186,7 +187,7 @@ def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_wo
   monkeypatch.setattr(data_lib.LoadedDataset, "split_arrays", whole_split)
   # What each runner is handed: Keras, the serving signatures, LiteRT.
   seen: dict[str, list[np.ndarray]] = {}
-  keras_logits, run_signature, tflite_logits = (exporter._keras_logits, verification.run_signature,
+  keras_logits, run_signature, tflite_logits = (classifier_task._keras_logits, verification.run_signature,
                                                 verification.TfliteRunner.logits)
 
   def keras_spy(model, inputs):
@@ -201,7 +202,7 @@ def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_wo
     seen.setdefault("tflite", []).append(inputs)
     return tflite_logits(runner, inputs)
 
-  monkeypatch.setattr(exporter, "_keras_logits", keras_spy)
+  monkeypatch.setattr(classifier_task, "_keras_logits", keras_spy)
   monkeypatch.setattr(verification, "run_signature", signature_spy)
   monkeypatch.setattr(verification.TfliteRunner, "logits", tflite_spy)
   histograms = {}
@@ -303,7 +304,7 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
   assert metadata.input.dtype == "int32" and metadata.output.dtype == "int8"
   assert metadata.text.vocabulary == tuple(ModelArtifact.load(model_dir).vocabulary())
   full_int8 = _artifact(report, "tflite", "full_int8")
-  # The fused LSTM and the Transformer keep batch 1 (Exporter._conversion_function says why).
+  # The fused LSTM and the Transformer keep batch 1 (ClassifierTask.conversion_function says why).
   assert not any(a.get("any_batch_size") for a in report["artifacts"]) and metadata.input.shape[0] == 1
   if model == "transformer":
     # The padding mask is compared and cast once at the input; XNNPACK runs everything after it as one partition.

@@ -10,7 +10,7 @@ import tensorflow as tf
 from export import verification
 from export.saved_model_export import write_serving_saved_model
 from export.tflite_conversion import convert, write_conversion_saved_model
-from export.verification import TfliteRunner, logit_figures, output_failures, per_example_errors, run_signature
+from export.verification import GateRunner, logit_figures, output_failures, per_example_errors, run_signature
 from export.verification_gates import VerificationGates
 from tfmodels import data as data_lib
 from tfmodels.training.model_artifact import ModelArtifact
@@ -53,7 +53,7 @@ def test_logit_figures():
 
 def test_a_faithful_float32_file_passes(digits, tmp_path):
   _, model, pixels, labels, reference = digits
-  runner = TfliteRunner(_tflite(model, "float32", pixels, tmp_path))
+  runner = GateRunner(_tflite(model, "float32", pixels, tmp_path))
   assert runner.input.dtype == "float32" and not runner.output.quantized
   figures = logit_figures(runner.logits(pixels.astype(np.float32)), reference, labels)
   assert figures["max_abs_logit_error"] < 1e-4 and figures["top1_agreement"] == 1.0
@@ -63,7 +63,7 @@ def test_a_faithful_float32_file_passes(digits, tmp_path):
 
 def test_the_time_per_example_is_the_mean_over_every_chunk(digits, tmp_path, monkeypatch):
   _, model, pixels, _, _ = digits
-  runner = TfliteRunner(_tflite(model, "float32", pixels, tmp_path))
+  runner = GateRunner(_tflite(model, "float32", pixels, tmp_path))
   # A clock that advances one second per reading: each call of `logits` takes one second.
   monkeypatch.setattr(verification, "time", types.SimpleNamespace(perf_counter=itertools.count().__next__))
   assert runner.seconds_per_example == 0.0
@@ -76,7 +76,7 @@ def test_perturbed_weights_fail_on_the_logit_error(digits, tmp_path):
   _, model, pixels, labels, reference = digits
   rng = np.random.default_rng(0)
   damaged = _damaged(model, lambda weights: [w + rng.normal(0, 0.02, w.shape).astype(w.dtype) for w in weights])
-  figures = logit_figures(TfliteRunner(_tflite(damaged, "float32", pixels, tmp_path)).logits(
+  figures = logit_figures(GateRunner(_tflite(damaged, "float32", pixels, tmp_path)).logits(
       pixels.astype(np.float32)), reference, labels)
   failures = VerificationGates().for_kind("image").check("float32", figures)
   assert any(failure.startswith("max_abs_logit_error ") for failure in failures), failures
@@ -90,7 +90,7 @@ def test_a_wrong_label_order_fails_on_agreement_and_accuracy(digits, tmp_path):
     weights[-1][[0, 1]] = weights[-1][[1, 0]]
     return weights
 
-  runner = TfliteRunner(_tflite(_damaged(model, swap_first_two_classes), "full_int8", pixels, tmp_path))
+  runner = GateRunner(_tflite(_damaged(model, swap_first_two_classes), "full_int8", pixels, tmp_path))
   assert runner.input.dtype == "uint8" and (runner.input.scale, runner.input.zero_point) == (1.0, 0)
   assert runner.output.dtype == "int8" and runner.output.quantized
   figures = {**logit_figures(runner.logits(pixels.astype(np.float32)), reference, labels), "size_bytes": 1}

@@ -99,6 +99,7 @@ class Trainer:
                log: Callable[[str], None] = print, compare_with_baseline: bool = True):
     self.config = config.validate()
     self.compare_with_baseline = compare_with_baseline
+    self.trained_model: keras.Model | None = None  # the model `run` ended with (its best weights)
     self.model_dir = model_dir
     self.log = log
     self.strategy = strategy or distribution.build_strategy(config.runtime.strategy)
@@ -144,11 +145,11 @@ class Trainer:
       os.makedirs(self.write_dir, exist_ok=True)
       self._write_run_description(data)
       created = lock_created = False  # the directory now describes this run: a later failure keeps it, to resume
-      encoder_dir = self._pretrained_encoder_dir() if pretraining.wants_pretraining(config) else None
+      encoder_dir, encoder = self._pretrained_encoder() if pretraining.wants_pretraining(config) else (None, None)
       with self.strategy.scope():
         model = build_model(config.model, **data.model_args)
-        if encoder_dir:
-          pretraining.transfer_encoder(pretraining.load_encoder(encoder_dir), model, encoder_dir)
+        if encoder is not None:
+          pretraining.transfer_encoder(encoder, model, encoder_dir)
         optimizer = self._optimizer(policy, steps_per_epoch=math.ceil(data.num_examples["train"] /
                                                                       config.trainer.batch_size))
         optimizer.build(model.trainable_variables)
@@ -203,6 +204,7 @@ class Trainer:
       if choice:
         evaluation["pretraining"] = choice
       self._finish(model, evaluation, history)
+      self.trained_model = model
       if "baseline_accuracy" in evaluation and self.compare_with_baseline:
         self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
       extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
@@ -243,20 +245,21 @@ class Trainer:
     return Trainer(config, os.path.join(self.model_dir, directory), strategy=self.strategy,
                    log=lambda line: self.log(f"[{label}] {line}"), compare_with_baseline=False)
 
-  def _pretrained_encoder_dir(self) -> str:
-    """Where the encoder this classifier starts from is: `pretrain.init_from`, or this run's own pretraining, which
-    runs here (or, when it has run, is read back) with this run's vocabulary."""
+  def _pretrained_encoder(self) -> tuple[str, keras.Model]:
+    """The encoder this classifier starts from, and where it is: `pretrain.init_from`'s, or this run's own
+    pretraining's, which runs here (a finished one is read back) with this run's vocabulary. The latter is the model
+    the pretraining run ended with, not its file: in a cluster only the chief writes that."""
     config = self.config
     if config.pretrain.init_from:
       self.log(f"Starting from the pretrained encoder in {config.pretrain.init_from}.")
-      return config.pretrain.init_from
+      return config.pretrain.init_from, pretraining.load_encoder(config.pretrain.init_from)
     stage = self._sub_run(pretraining.stage_config(config), pretraining.PRETRAINING_DIR, "pretraining")
     if self.is_chief:
       pretraining.copy_vocabulary(self.write_dir, stage.model_dir)
     self.log(f"Pretraining the {config.model.name} encoder on unlabelled text "
              f"({OBJECTIVES[config.model.name]}) into {stage.model_dir}.")
     stage.run()
-    return stage.model_dir
+    return stage.model_dir, stage.trained_model
 
   def _compare_with_scratch(self, model: keras.Model, history: list[dict], stopped_early: bool, choice: dict
                             ) -> tuple[list[dict], bool, dict]:

@@ -1,7 +1,7 @@
-"""Exports a trained language model: what `Exporter` does for classifiers, with next-token artifacts.
+"""The export of a language model (`transformer_lm`, `lstm_lm`): next-token artifacts, generation in the graph and
+in two signatures of each `.tflite` file.
 
-`Exporter(model_dir, ...)` hands a language-model directory (`--model=transformer_lm` or `lstm_lm`) to this class,
-so `tools/export.py` exports both alike, into the same layout:
+It writes, into the layout every export has:
 
   OUT/serving/<name>/<version>/     SavedModel with `serving_default` (next token) and `generate` (prompt in, text
                                     out, the loop in the graph): `language_model_saved_model`; warmup requests for both
@@ -41,13 +41,13 @@ from edge.model_metadata import LanguageModelInfo, ModelMetadata
 from edge.text_generator import TextGenerator
 from export import language_model_saved_model
 from export import next_token_verification
-from export import serving_versions
 from export import warmup_requests
 from export.decode_path_runner import DecodePathRunner
+from export.export_config import ExportConfig
 from export.export_error import ExportError
-from export.exporter import Exporter
 from export.micro_check import MicroCheck
 from export.next_token_graph import DECODE, PREFILL, generation_signatures
+from export.tasks.export_task import FIGURES, ExportTask
 from export.tflite_conversion import write_signature_samples, write_signatures_saved_model
 from export.tflite_modes import TfliteMode
 from export.verification_set import VerificationSet
@@ -56,6 +56,7 @@ from tfmodels.data import stream_sample
 from tfmodels.generation.keras_cached_language_model import KerasCachedLanguageModel
 from tfmodels.generation.keras_next_token import KerasNextToken
 from tfmodels.models.lstm_lm import LstmLm
+from tfmodels.training.model_artifact import ModelArtifact
 
 _CALIBRATION_SEED = 0
 # The bound of an LSTM's cell states in integer-only files (TFLite's own LSTM op has the same): their int8 cell state
@@ -69,58 +70,58 @@ _GENERATION_PROMPTS = 3
 _WARMUP_TOKENS = 4
 
 
-class LanguageModelExporter(Exporter):
-  """Exports, verifies and reports one trained language-model directory (see the module docstring).
+class LanguageModelTask(ExportTask):
+  """Exports a language model (see the module docstring).
 
-  Takes `Exporter`'s arguments; `max_examples` caps the test windows (spread evenly over the test split),
-  `calibration_samples` the training windows `full_int8` calibrates on. An `LstmLm` goes into TFLite as its
-  Keras LSTM cells, one step per token (`--lstm_graph` is the classifier's).
+  `max_examples` caps the test windows (spread evenly over the test split), `calibration_samples` the training
+  windows `full_int8` calibrates on. An `LstmLm` goes into TFLite as its Keras LSTM cells, one step per token
+  (`--lstm_graph` is the classifier's).
   """
 
   conversion_signatures = (PREFILL, DECODE)
-  figure_names = Exporter.figure_names + ("perplexity", "reference_perplexity", "perplexity_ratio",
-                                          "milliseconds_per_prefill", "milliseconds_per_decode")
+  figure_names = FIGURES + ("perplexity", "reference_perplexity", "perplexity_ratio", "milliseconds_per_prefill",
+                            "milliseconds_per_decode")
 
-  def __init__(self, model_dir: str, export_dir: str, *, lstm_graph: str = "fused", **kwargs):
-    super().__init__(model_dir, export_dir, lstm_graph=lstm_graph, **kwargs)
-    if self.artifact.model_name == "lstm_lm":
-      if lstm_graph != "fused":
-        raise ExportError(f"--lstm_graph={lstm_graph} is for the LSTM classifier: a language model's LSTMs go into "
-                          "TFLite as one cell step per token (prefill and decode). Leave --lstm_graph out.")
-    self.vocabulary = self.artifact.char_vocabulary()
-    self.sequence_length = self.artifact.config.data.sequence_length
+  def __init__(self, artifact: ModelArtifact, config: ExportConfig, name: str):
+    super().__init__(artifact, config, name)
+    if artifact.model_name == "lstm_lm" and config.lstm_graph != "fused":
+      raise ExportError(f"--lstm_graph={config.lstm_graph} is for the LSTM classifier: a language model's LSTMs go "
+                        "into TFLite as one cell step per token (prefill and decode). Leave --lstm_graph out.")
+    self.vocabulary = artifact.char_vocabulary()
+    self.sequence_length = artifact.config.data.sequence_length
+    self._keras_model = None  # set by write_conversion_model: the cache names and calibration decodes need it
 
   @functools.cached_property
   def _corpus(self):
     return data_lib.load_corpus(self.data_config)
 
-  def _test_set(self) -> VerificationSet:
+  def test_set(self) -> VerificationSet:
     """Test windows spread evenly over the test split, each cut to its scoring length; labels are the next tokens.
 
     The windows are streamed from the corpus' records again on each pass, a chunk at a time; they are their own
     model inputs (and the raw features: a language model has no other).
     """
     total = self._corpus.num_windows("test", self.sequence_length)
-    chosen = next_token_verification.evenly_spaced(total, self.max_examples)
+    chosen = next_token_verification.evenly_spaced(total, self.config.max_examples)
     windows = stream_sample.at_positions(self._corpus.windows("test", self.vocabulary, self.sequence_length), total,
                                          chosen)
 
     def batches():
       offset = 0
-      for inputs, targets in windows.batch(self.chunk_size).as_numpy_iterator():
+      for inputs, targets in windows.batch(self.config.chunk_size).as_numpy_iterator():
         # Window i of the chosen ones is scored at length 1 + i % sequence_length, wherever its chunk starts.
         lengths = next_token_verification.scoring_lengths(offset + len(inputs), self.sequence_length)[offset:]
         offset += len(inputs)
         yield next_token_verification.cut_windows(inputs, targets, lengths)
 
     return VerificationSet(batches, lambda features: features, num_examples=len(chosen), available=total,
-                           dataset_name=self.artifact.dataset_name, chunk_size=self.chunk_size)
+                           dataset_name=self.artifact.dataset_name, chunk_size=self.config.chunk_size)
 
-  def _calibration_inputs(self) -> np.ndarray:
+  def calibration_inputs(self) -> np.ndarray:
     # Streamed: only the sample is kept, however large the training split.
     total = self._corpus.num_windows("train", self.sequence_length)
     sample = stream_sample.sampled(self._corpus.windows("train", self.vocabulary, self.sequence_length), total,
-                                   self.calibration_samples, _CALIBRATION_SEED)
+                                   self.config.calibration_samples, _CALIBRATION_SEED)
     inputs, targets = self._window_arrays(sample)
     windows, _ = next_token_verification.cut_windows(
         inputs, targets, next_token_verification.scoring_lengths(len(inputs), self.sequence_length))
@@ -135,14 +136,14 @@ class LanguageModelExporter(Exporter):
     empty = np.zeros((0, self.sequence_length), np.int32)
     return (np.concatenate(inputs), np.concatenate(targets)) if inputs else (empty, empty.copy())
 
-  def _reference_logits(self, model: keras.Model, test_set: VerificationSet) -> np.ndarray:
+  def reference_logits(self, model: keras.Model, test_set: VerificationSet) -> np.ndarray:
     """Keras' logits after the last real token of each window: `(N, vocab_size)`."""
     return test_set.collect(lambda features, inputs: _keras_next_token_logits(model, inputs))
 
-  def _figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
+  def figures(self, logits: np.ndarray, reference_logits: np.ndarray, labels: np.ndarray) -> dict:
     return next_token_verification.next_token_figures(logits, reference_logits, labels)
 
-  def _output_failures(self, outputs: dict[str, np.ndarray]) -> list[str]:
+  def output_failures(self, outputs: dict[str, np.ndarray]) -> list[str]:
     names = set(language_model_saved_model.NEXT_TOKEN_OUTPUTS)
     if set(outputs) != names:
       return [f"outputs {sorted(outputs)} != {sorted(names)}"]
@@ -162,36 +163,32 @@ class LanguageModelExporter(Exporter):
         failures.append("next_token differs from the vocabulary's token of next_token_id")
     return failures
 
-  def _report_header(self, model, test_set, reference_logits) -> dict:
-    header = super()._report_header(model, test_set, reference_logits)
+  def report_header(self, model, test_set, reference_logits) -> dict:
+    header = super().report_header(model, test_set, reference_logits)
     header["model"].update(vocabulary_size=self.vocabulary.size, sequence_length=self.sequence_length)
     header["dataset"].update(scoring=f"test window i predicts the token after its first 1 + i % "
                                      f"{self.sequence_length} tokens (right-padded)")
     header["reference_perplexity"] = next_token_verification.perplexity(reference_logits, test_set.labels)
     return header
 
-  def _signature_names(self) -> tuple[str, ...]:
+  def signature_names(self) -> tuple[str, ...]:
     return language_model_saved_model.SIGNATURES
 
-  def _write_saved_model(self, model, staged, test_set, reference_logits, errors) -> list[dict]:
-    """Writes the SavedModel into `staged`, verifies both signatures; when they pass, adds warmup requests."""
+  def write_saved_model(self, model, staged, test_set, reference_logits, errors, warmup_batch_sizes) -> list[dict]:
     language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
-    size = serving_versions.directory_size(staged)
-    loaded = tf.saved_model.load(staged)
-    next_token = {"format": "saved_model", "mode": "float32", "signature": "serving_default", "path": None,
-                  "size_bytes": size}
-    next_token.update(self._verify_signature(loaded.signatures["serving_default"], "serving_default", test_set,
-                                             reference_logits, errors, next_token))
+    loaded, size = self.loaded(staged)
+    next_token = self.saved_model_result("serving_default", size)
+    next_token.update(self.verify_signature(loaded.signatures["serving_default"], lambda features, inputs: inputs,
+                                            test_set, reference_logits, errors, next_token))
     prompts = self._generation_prompts()
-    generate = {"format": "saved_model", "mode": "float32", "signature": "generate", "path": None,
-                "size_bytes": size, **self._verify_generation(loaded.signatures["generate"], model, prompts)}
+    generate = {**self.saved_model_result("generate", size),
+                **self._verify_generation(loaded.signatures["generate"], model, prompts)}
     results = [next_token, generate]
     if all(result["passed"] for result in results):
-      batch_sizes = self.batching.warmup_batch_sizes()
-      _, windows = test_set.head(max(batch_sizes))
+      _, windows = test_set.head(max(warmup_batch_sizes))
       examples = {"serving_default": {"token_ids": windows},
                   "generate": _generate_inputs(prompts, _WARMUP_TOKENS)}
-      logs = warmup_requests.warmup_requests(self.name, examples, batch_sizes)
+      logs = warmup_requests.warmup_requests(self.name, examples, warmup_batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
       for result in results:
         result["warmup_requests"] = len(logs)
@@ -221,7 +218,7 @@ class LanguageModelExporter(Exporter):
     return {"input": "prompt", "outputs": sorted(outputs), "num_examples": len(prompts),
             "generated_tokens": len(prompts) * max_tokens, "passed": not failures, "failures": failures}
 
-  def _write_conversion_model(self, model: keras.Model, path: str) -> None:
+  def write_conversion_model(self, model: keras.Model, path: str) -> None:
     """The two signatures of cached generation, in one SavedModel (one `.tflite` file, one copy of the weights).
 
     No whole-window next-token signature beside them: a prefill is one (its logits are the next token's), and a
@@ -235,13 +232,13 @@ class LanguageModelExporter(Exporter):
     """What the integer-only graph asks of the model: an `LstmLm` bounds its cell states (`INT8_CELL_CLIP`)."""
     return {"cell_clip": INT8_CELL_CLIP} if isinstance(model, LstmLm) else {}
 
-  def _write_integer_conversion_model(self, model: keras.Model, path: str) -> bool:
+  def write_integer_conversion_model(self, model: keras.Model, path: str) -> bool:
     options = self._integer_options(model)
     if options:
       write_signatures_saved_model(generation_signatures(model, **options), path)
     return bool(options)
 
-  def _write_representative(self, calibration: np.ndarray, work_dir: str) -> str:
+  def write_representative(self, calibration: np.ndarray, work_dir: str) -> str:
     """Calibration samples of both signatures, from the same training windows: each window as a prefill input,
     and, for windows of length L >= 2, a decode of token L-1 on Keras' cache of the first L-1 (as the integer-only
     graph computes it: an LSTM's cell states bounded)."""
@@ -262,22 +259,20 @@ class LanguageModelExporter(Exporter):
     write_signature_samples(samples, path)
     return path
 
-  def _micro_check(self, path: str, runner, test_set, logits) -> dict:
+  def micro_check(self, path: str, runner, test_set, logits) -> dict:
     check = MicroCheck(ran=False, error="its Python interpreter runs a file's first subgraph only, and generation "
                                         "needs both the prefill and the decode signature")
     return {**check.to_dict(), "summary": check.summary()}
 
-  def _any_batch_size(self, runner) -> bool:
+  def any_batch_size(self, runner) -> bool:
     # One text is generated at a time: prefill and decode keep their batch of 1, and their cache tensors its shape.
     return False
 
-  def _tflite_runner(self, path: str) -> DecodePathRunner:
-    return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.num_threads)
+  def tflite_runner(self, path: str) -> DecodePathRunner:
+    return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.config.num_threads)
 
-  def _finish_tflite(self, mode: TfliteMode, conversion, size_reference, test_set: VerificationSet,
-                     reference_logits, errors) -> dict:
-    """As for classifiers; the float32 file must also give full-window Keras' greedy text through its cached path."""
-    result = super()._finish_tflite(mode, conversion, size_reference, test_set, reference_logits, errors)
+  def finish_tflite(self, mode: TfliteMode, result: dict) -> dict:
+    """The float32 file must also give full-window Keras' greedy text through its cached path."""
     if mode.name != "float32" or not result.get("path"):
       return result
     failures = self._cached_text_failures(result["path"])
@@ -293,7 +288,7 @@ class LanguageModelExporter(Exporter):
   def _cached_text_failures(self, path: str) -> list[str]:
     """Greedy text of a file's prefill and decode signatures against full-window Keras', token by token."""
     max_tokens = self.sequence_length + 8  # past the end of the window, so that it slides
-    edge = EdgeLanguageModel(path, num_threads=self.num_threads).generator(reprefill_length=self.sequence_length)
+    edge = EdgeLanguageModel(path, num_threads=self.config.num_threads).generator(reprefill_length=self.sequence_length)
     keras_generator = TextGenerator(KerasNextToken(self._keras_model), self.vocabulary, self.sequence_length)
     failures = []
     for index, prompt in enumerate(self._generation_prompts()):
@@ -304,7 +299,7 @@ class LanguageModelExporter(Exporter):
                         f"{index} from token {differences[0]} on")
     return failures
 
-  def _metadata(self, mode: TfliteMode, runner: DecodePathRunner, result: dict) -> ModelMetadata:
+  def metadata(self, mode: TfliteMode, runner: DecodePathRunner, result: dict) -> ModelMetadata:
     artifact = self.artifact
     figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "perplexity",
                "reference_perplexity", "perplexity_ratio", "max_abs_logit_error", "mean_abs_logit_error",
@@ -320,9 +315,7 @@ class LanguageModelExporter(Exporter):
         input=runner.input, output=runner.output,
         language_model=LanguageModelInfo(vocabulary=self.vocabulary.tokens, sequence_length=self.sequence_length,
                                          signatures=signatures, cache=self._keras_model.cache_names()),
-        source={"model_dir": os.path.abspath(artifact.model_dir), "dataset": artifact.dataset_name,
-                "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
-                "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]},
+        source=self.source(result),
         verification={"split": "test", **{key: result[key] for key in figures}})
 
 

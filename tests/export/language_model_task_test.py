@@ -1,4 +1,4 @@
-"""Tests of export/language_model_exporter.py: whole exports of tiny language models trained on a real novel."""
+"""Tests of export/tasks/language_model_task.py: whole exports of tiny language models trained on a real novel."""
 
 import dataclasses
 import os
@@ -13,7 +13,7 @@ from edge import EdgeLanguageModel, ModelMetadata
 from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
 from export.export_error import ExportError
 from export.exporter import Exporter
-from export.language_model_exporter import LanguageModelExporter
+from export.tasks.language_model_task import LanguageModelTask
 from export.tflite_ops import TfliteOps
 from export.warmup_requests import read_warmup_requests
 from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_GATES, TEST_WINDOWS,
@@ -91,7 +91,7 @@ def test_windows_verified_in_chunks_give_the_figures_of_one_pass(exported, tmp_p
   assert report["passed"], report["failures"]
   assert report["dataset"] == exported.report["dataset"]
   assert report["reference_perplexity"] == exported.report["reference_perplexity"]
-  figures = [name for name in LanguageModelExporter.figure_names
+  figures = [name for name in LanguageModelTask.figure_names
              if name != "size_bytes" and not name.startswith("milliseconds")]
   for fmt, key in (("saved_model", "serving_default"), ("tflite", "float32")):
     chunked, whole = _artifact(report, fmt, key), _artifact(exported.report, fmt, key)
@@ -189,9 +189,9 @@ def test_metadata_makes_each_tflite_file_self_contained(exported):
   assert ModelMetadata.read(ModelMetadata.path_for(exported.tflite("full_int8"))).output.quantized
 
 
-def test_exporter_hands_language_models_to_their_exporter(tmp_path_factory, tmp_path):
+def test_exporter_hands_language_models_to_their_task(tmp_path_factory, tmp_path):
   lstm_dir = trained_language_model(tmp_path_factory.getbasetemp(), "lstm_lm")
-  assert type(Exporter(lstm_dir, str(tmp_path / "out"))) is LanguageModelExporter
+  assert type(Exporter(lstm_dir, str(tmp_path / "out")).task) is LanguageModelTask
   with pytest.raises(ExportError, match="--lstm_graph=unrolled is for the LSTM classifier"):
     Exporter(lstm_dir, str(tmp_path / "out"), lstm_graph="unrolled")
   assert not os.path.exists(tmp_path / "out")

@@ -47,8 +47,9 @@ def test_accuracy_is_the_same_model_everywhere(runtimes):
 def test_throughput_where_the_artifact_can_batch(runtimes):
   batched = runtimes.throughput("cnn", "tf_function", batch_size=32, batches=2)
   assert batched["supported"] and batched["examples_per_second"] > 0
-  fixed = runtimes.throughput("cnn", "litert_float32", batch_size=32, batches=2)
-  assert fixed == {"supported": False, "reason": "the model's input has a fixed batch size of 1"}
+  # The CNN's files take any batch size (the fused LSTM's and the Transformer's keep batch 1: exporter_test.py).
+  litert = runtimes.throughput("cnn", "litert_float32", batch_size=32, batches=2)
+  assert litert["supported"] and litert["examples_per_second"] > 0
 
 
 def test_delegation_evidence_per_mode(runtimes):

@@ -188,7 +188,7 @@ def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_wo
   # What each runner is handed: Keras, the serving signatures, LiteRT.
   seen: dict[str, list[np.ndarray]] = {}
   keras_logits, run_signature, tflite_logits = (classifier_task._keras_logits, verification.run_signature,
-                                                verification.TfliteRunner.logits)
+                                                verification.GateRunner.logits)
 
   def keras_spy(model, inputs):
     seen.setdefault("keras", []).append(inputs)
@@ -204,7 +204,7 @@ def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_wo
 
   monkeypatch.setattr(classifier_task, "_keras_logits", keras_spy)
   monkeypatch.setattr(verification, "run_signature", signature_spy)
-  monkeypatch.setattr(verification.TfliteRunner, "logits", tflite_spy)
+  monkeypatch.setattr(verification.GateRunner, "logits", tflite_spy)
   histograms = {}
   write_report = export_report.write_report
 

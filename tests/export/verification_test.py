@@ -10,6 +10,7 @@ import tensorflow as tf
 from export import verification
 from export.saved_model_export import write_serving_saved_model
 from export.tflite_conversion import convert, write_conversion_saved_model
+from edge import tflite_runner
 from export.verification import GateRunner, logit_figures, output_failures, per_example_errors, run_signature
 from export.verification_gates import VerificationGates
 from tfmodels import data as data_lib
@@ -65,7 +66,7 @@ def test_the_time_per_example_is_the_mean_over_every_chunk(digits, tmp_path, mon
   _, model, pixels, _, _ = digits
   runner = GateRunner(_tflite(model, "float32", pixels, tmp_path))
   # A clock that advances one second per reading: each call of `logits` takes one second.
-  monkeypatch.setattr(verification, "time", types.SimpleNamespace(perf_counter=itertools.count().__next__))
+  monkeypatch.setattr(tflite_runner, "time", types.SimpleNamespace(perf_counter=itertools.count().__next__))
   assert runner.seconds_per_example == 0.0
   runner.logits(pixels[:10].astype(np.float32))
   runner.logits(pixels[10:40].astype(np.float32))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import keras
+from keras import ops
 import tensorflow as tf
 
 from tfmodels.config import CnnConfig
@@ -61,7 +64,6 @@ class CnnClassifier(keras.Model):
       self.conv_layers.append(keras.layers.ReLU(name=f"relu_{i}"))
       # 'same' pooling rounds odd sizes up, so any image size survives any number of blocks.
       self.conv_layers.append(keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{i}"))
-    self.flatten = keras.layers.Flatten(name="flatten")
     self.hidden = keras.layers.Dense(dense_units, activation="relu", name="hidden") if dense_units else None
     self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
     self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
@@ -81,7 +83,11 @@ class CnnClassifier(keras.Model):
     for layer in self.conv_layers:
       x = layer(x, training=training)
     # (batch, ceil(H / 2**n), ceil(W / 2**n), conv_filters[-1]) after n blocks
-    x = self.flatten(x)  # (batch, features)
+    # Flattened to the static width, with -1 for the batch: a constant shape, which XNNPACK runs inside its
+    # partition. (Keras' Flatten reads the batch size from the tensor, and the converter turns that into SHAPE,
+    # STRIDED_SLICE and PACK before the RESHAPE when the batch is free: four operators XNNPACK leaves out, cutting
+    # its graph in two.)
+    x = ops.reshape(x, (-1, math.prod(x.shape[1:])))  # (batch, features)
     if self.hidden is not None:
       x = self.hidden(x)  # (batch, dense_units)
     x = self.head_dropout(x, training=training)

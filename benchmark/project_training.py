@@ -64,7 +64,8 @@ class ProjectTraining:
       optimizer = self.trainer._optimizer("float32", steps_per_epoch=steps)  # pylint: disable=protected-access
       optimizer.build(network.trainable_variables)
     self.steps = trainer_lib._Steps(network, optimizer, self.trainer.strategy,  # pylint: disable=protected-access
-                                    self.config.trainer.label_smoothing, self.config.runtime.jit_compile)
+                                    self.config.trainer.label_smoothing, self.config.runtime.jit_compile,
+                                    network.trainable_variables)
     self.parameters = int(network.count_params())
     self.validation = self._batches(data, "validation", batch_size, training=False)
     for _ in data.splits["train"].batch(4096):  # one pass fills the cache, as the first epoch of a training run does

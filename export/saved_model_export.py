@@ -69,6 +69,9 @@ def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, featu
       return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
 
     def serve_pixels(pixels):
+      # TF Serving checks a request's dtype, not its shape: an image of another size is refused here, by name,
+      # rather than reshaped into the wrong number of examples.
+      pixels = tf.ensure_shape(pixels, (None, height, width, channels))
       return outputs(model(pixels, training=False))
 
     def serve_bytes(image_bytes):
@@ -87,6 +90,7 @@ def write_serving_saved_model(model: keras.Model, path: str, *, kind: str, featu
       return outputs(model(token_ids(vectorizer, text), training=False))
 
     def serve_token_ids(token_ids):
+      token_ids = tf.ensure_shape(token_ids, (None, sequence_length))  # a request of another length is refused
       return outputs(model(token_ids, training=False))
 
     archive.add_endpoint("serving_default", serve_text, [tf.TensorSpec((None,), tf.string, name="text")])

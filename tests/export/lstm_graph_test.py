@@ -10,7 +10,7 @@ from ai_edge_litert import schema_py_generated as schema
 from export.lstm_graph import fused_lstm_logits, unrolled_copy
 from export.tflite_conversion import convert, fused_lstm_ops, write_conversion_saved_model
 from export.tflite_ops import TfliteOps
-from export.verification import TfliteRunner
+from export.verification import GateRunner
 from tests.testing.model_test_case import DIGITS_VOCAB_SIZE, digits_token_ids
 from tfmodels.models.lstm_classifier import LstmClassifier
 
@@ -67,7 +67,7 @@ def test_float32_tflite_holds_fused_lstms_and_matches_keras(conversion_model, tm
   tflite = flatbuffer_utils.read_model(str(path))
   assert [op.builtinOptions.cellClip for _, op in fused_lstm_ops(tflite)] == [0.0, 0.0]
   ids = _token_ids(40)
-  np.testing.assert_allclose(TfliteRunner(str(path)).logits(ids), model(ids).numpy(), atol=1e-4)
+  np.testing.assert_allclose(GateRunner(str(path)).logits(ids), model(ids).numpy(), atol=1e-4)
 
 
 def test_full_int8_cell_state_range_covers_the_cell_clip(conversion_model):

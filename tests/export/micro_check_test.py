@@ -6,7 +6,7 @@ import tensorflow as tf
 from edge.model_metadata import TensorInfo
 from export.micro_check import check_on_micro
 from export.tflite_ops import TfliteOps
-from export.verification import TfliteRunner
+from export.verification import GateRunner
 
 
 def _convert(path, function, spec, calibration):
@@ -28,7 +28,7 @@ def test_an_integer_classifier_runs_on_micro_and_agrees_with_litert(tmp_path):
   path = _convert(tmp_path / "dense.tflite", lambda x: tf.nn.relu(tf.matmul(x, weights)) - 1.0,
                   tf.TensorSpec((1, 16), tf.float32), inputs[:20])
   assert TfliteOps.read(path).integer_only
-  runner = TfliteRunner(path)
+  runner = GateRunner(path)
   litert = runner.logits(inputs)
   check = check_on_micro(path, runner.input, runner.output, inputs, litert)
   assert check.ran and check.examples == 40 and check.error is None

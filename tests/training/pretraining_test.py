@@ -108,6 +108,7 @@ def test_auto_trains_from_scratch_too_and_keeps_the_better_on_validation(reviews
   assert any("keeping the model with" in line for line in lines)
 
 
+@pytest.mark.slow  # prepares a text corpus and pretrains on it (about a minute on 2 cores)
 def test_a_pretraining_corpus_adds_pieces_of_its_text(reviews, tmp_path):
   from tfmodels import data as data_lib  # pylint: disable=g-import-not-at-top
   from tfmodels.config import DataConfig  # pylint: disable=g-import-not-at-top

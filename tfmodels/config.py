@@ -280,7 +280,8 @@ class PretrainConfig:
     patience: pretraining ends once its best validation loss is this many epochs behind.
     learning_rate: Adam learning rate of pretraining.
     max_texts: most texts pretraining reads (training texts first, then corpus pieces); they are held in memory.
-    targets_per_text: words predicted per text and step (positions drawn anew in every epoch).
+    targets_per_text: words the LSTM predicts per text and step (positions drawn anew in every epoch); the
+      Transformer predicts its masked 15 %.
     freeze_epochs: first epochs of the classifier in which the pretrained encoder is frozen.
     stage: set on the pretraining run itself (its `config.json` says so); not a setting for users.
   """

@@ -3,8 +3,6 @@ raw inputs (`saved_model_export`), and `.tflite` files of one signature."""
 
 from __future__ import annotations
 
-import os
-
 import keras
 import numpy as np
 import tensorflow as tf

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import verification
 from export.saved_model_export import write_serving_saved_model
 from export.tflite_conversion import convert, write_conversion_saved_model
 from edge import tflite_runner

@@ -113,11 +113,10 @@ def transfer_encoder(encoder: keras.Model, classifier: keras.Model, directory: s
     ConfigError: the encoder's layers have other shapes (other model settings) or a shorter position table.
   """
   for source, target in zip(encoder.encoder_layers(), classifier.encoder_layers(), strict=True):
-    weights = source.get_weights()
     expected = [tuple(variable.shape) for variable in target.weights]
-    weights = [value[:shape[0]] if value.ndim == 2 and len(shape) == 2 and value.shape[1] == shape[1]
-               and value.shape[0] > shape[0] and target.name == "embedding" else value
-               for value, shape in zip(weights, expected)]
+    # The position table (`PositionalEmbedding`'s) is the one weight whose rows may be cut: to the first positions.
+    weights = [value[:variable.shape[0]] if variable.name == "position_embeddings" else value
+               for value, variable in zip(source.get_weights(), target.weights)]
     shapes = [tuple(np.shape(value)) for value in weights]
     if shapes != expected:
       settings = ", ".join(f"{key}={value}" for key, value in encoder.get_config().items()

@@ -4,7 +4,8 @@ The texts are the labelled data set's own training texts (their labels unread), 
 one, pieces of `data.sequence_length` words cut from a text corpus, up to `pretrain.max_texts` in all; the
 validation split's texts score the pretraining (early stopping) and stand in for its test split. Every text is
 tokenized with the classifier run's vocabulary (the run places its `vocabulary.txt` in the pretraining directory
-first), so the pretrained embedding rows are the classifier's token ids.
+first; a run that finds none chooses the same one from the same texts), so the pretrained embedding rows are the
+classifier's token ids.
 
 What is predicted depends on the encoder (`OBJECTIVES`):
 - `lstm`: the next word from the forward LSTM's state and the previous word from the backward one
@@ -47,9 +48,6 @@ def pretraining_data(config: ExperimentConfig, model_dir: str, write_dir: str) -
   Raises:
     DataError: the data set holds no texts, or too few words to predict.
   """
-  if not os.path.exists(os.path.join(model_dir, VOCABULARY_FILE)):
-    raise DataError(f"{model_dir} holds no {VOCABULARY_FILE}: pretraining reads texts with the vocabulary of the "
-                    "classifier run it belongs to, which places it there first.")
   labelled = classification_data(config, model_dir, write_dir)
   if labelled.kind != "text":
     raise DataError(f"'{config.data.dataset}' holds {labelled.kind}s: pretraining reads texts.")
@@ -59,7 +57,7 @@ def pretraining_data(config: ExperimentConfig, model_dir: str, write_dir: str) -
   ids = {split: _split_ids(labelled, split, pretrain.max_texts) for split in ("train", "validation")}
   corpus_pieces = 0
   if pretrain.corpus and len(ids["train"]) < pretrain.max_texts:
-    vectorizer = load_vectorizer(os.path.join(model_dir, VOCABULARY_FILE), length)
+    vectorizer = load_vectorizer(os.path.join(write_dir, VOCABULARY_FILE), length)  # saved by classification_data
     pieces = _corpus_ids(pretrain.corpus, config.data, vectorizer, length, pretrain.max_texts - len(ids["train"]))
     corpus_pieces = len(pieces)
     ids["train"] = np.concatenate([ids["train"], pieces])

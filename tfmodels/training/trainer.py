@@ -99,7 +99,10 @@ class Trainer:
                log: Callable[[str], None] = print, compare_with_baseline: bool = True):
     self.config = config.validate()
     self.compare_with_baseline = compare_with_baseline
-    self.trained_model: keras.Model | None = None  # the model `run` ended with (its best weights)
+    # What `run` ended with: the model (its best weights) and the history of its epochs. A parent run reads them
+    # here, not from the files: in a cluster only the chief writes those.
+    self.trained_model: keras.Model | None = None
+    self.history: list[dict] = []
     self.model_dir = model_dir
     self.log = log
     self.strategy = strategy or distribution.build_strategy(config.runtime.strategy)
@@ -204,7 +207,7 @@ class Trainer:
       if choice:
         evaluation["pretraining"] = choice
       self._finish(model, evaluation, history)
-      self.trained_model = model
+      self.trained_model, self.history = model, history
       if "baseline_accuracy" in evaluation and self.compare_with_baseline:
         self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
       extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
@@ -270,9 +273,9 @@ class Trainer:
                             "without pretraining")
     self.log(f"--pretrain=auto: training from scratch too, into {scratch.model_dir}, to compare on validation.")
     scratch.run()
-    scratch_history = read_json(os.path.join(scratch.model_dir, HISTORY_FILE))
+    scratch_history = scratch.history
     figures = {"pretrained": _best_row(history, metric), "from_scratch": _best_row(scratch_history, metric)}
-    used = _better(figures["pretrained"], figures["from_scratch"], metric)
+    used = _rank(figures["pretrained"], metric) >= _rank(figures["from_scratch"], metric)  # a tie keeps pretraining
     choice = {**choice, "used": used,
               "validation_accuracy": {name: row["val_accuracy"] for name, row in figures.items()},
               "validation_loss": {name: row["val_loss"] for name, row in figures.items()}}
@@ -281,7 +284,7 @@ class Trainer:
              f"{'with' if used else 'without'} pretraining.")
     if used:
       return history, stopped_early, choice
-    model.load_weights(os.path.join(scratch.model_dir, BEST_WEIGHTS_FILE))
+    model.set_weights(scratch.trained_model.get_weights())
     return scratch_history, _stops_early(scratch_history, self.config.trainer), choice
 
   def _set_plateau_scale(self, history: list[dict]) -> None:
@@ -611,25 +614,21 @@ def _stops_early(history: list[dict], trainer_config) -> bool:
   return history[-1]["epoch"] - _best_epoch(history, trainer_config.best_metric) >= trainer_config.patience
 
 
-def _best_row(history: list[dict], metric: str) -> dict:
-  epoch = _best_epoch(history, metric)
-  return next(row for row in history if row["epoch"] == epoch)
-
-
-def _better(first: dict, second: dict, metric: str) -> bool:
-  """Whether the epoch `first` is at least as good on validation as `second` (by `metric`, then the other one)."""
+def _rank(row: dict, metric: str) -> tuple[float, ...]:
+  """How good an epoch is on validation by `metric`, larger = better. Ties in accuracy (common on small validation
+  splits) go to the lower validation loss."""
   if metric == "loss":
-    return (-first["val_loss"], first["val_accuracy"]) >= (-second["val_loss"], second["val_accuracy"])
-  return (first["val_accuracy"], -first["val_loss"]) >= (second["val_accuracy"], -second["val_loss"])
+    return (-row["val_loss"],)
+  return (row["val_accuracy"], -row["val_loss"])
+
+
+def _best_row(history: list[dict], metric: str) -> dict:
+  """The best epoch by `metric` (`_rank`); the earliest of equals."""
+  return max(history, key=lambda row: (*_rank(row, metric), -row["epoch"]))
 
 
 def _best_epoch(history: list[dict], metric: str) -> int:
-  if not history:
-    return 0
-  if metric == "loss":
-    return min(history, key=lambda row: (row["val_loss"], row["epoch"]))["epoch"]
-  # Ties in accuracy (common on small validation splits) go to the lower validation loss.
-  return max(history, key=lambda row: (row["val_accuracy"], -row["val_loss"], -row["epoch"]))["epoch"]
+  return _best_row(history, metric)["epoch"] if history else 0
 
 
 def _lock_model_dir(model_dir: str):

@@ -1,7 +1,10 @@
-"""The JSON description written beside every exported `.tflite` model: what goes in, what comes out, what it means.
+"""The JSON description of every exported `.tflite` model: what goes in, what comes out, what it means.
 
-`OUT/tflite/NAME_MODE.tflite` is described by `OUT/tflite/NAME_MODE.json` (`ModelMetadata.path_for`). The exporter
-writes it and the edge runtime reads it with this one class, so the format has a single definition. A file looks like:
+`OUT/tflite/NAME_MODE.tflite` is described by `OUT/tflite/NAME_MODE.json` (`ModelMetadata.path_for`), and the same
+JSON is inside the file itself, as the associated file `tfmodels_metadata.json` of its standard TFLite metadata
+(`export/tflite_metadata.py`; `ModelMetadata.read_embedded`), so that the `.tflite` alone is enough. The exporter
+writes both and the edge runtime reads them with this one class, so the format has a single definition. A file looks
+like:
 
   {
     "format_version": 1,
@@ -51,6 +54,7 @@ import math
 import os
 import tempfile
 from typing import Any
+import zipfile
 
 import numpy as np
 
@@ -59,6 +63,9 @@ from edge.edge_error import EdgeError
 from edge.text_tokenizer import OOV_TOKEN, PADDING_TOKEN, SPLIT_NAMES, STANDARDIZE_NAMES
 
 FORMAT_VERSION = 1
+# The name of this metadata inside a `.tflite` file: an associated file of its standard TFLite metadata
+# (`export/tflite_metadata.py`), in the zip archive appended to the model.
+EMBEDDED_NAME = "tfmodels_metadata.json"
 # The signatures of a cached language-model file; `input` and `output` describe PREFILL's `tokens` and `logits`.
 PREFILL, DECODE = "prefill", "decode"
 TASKS = ("image_classification", "text_classification", "language_model")
@@ -331,6 +338,26 @@ class ModelMetadata:
       return cls.from_json(text)
     except EdgeError as error:
       raise EdgeError(f"{path}: {error}") from None
+
+  @classmethod
+  def read_embedded(cls, model_path: str | os.PathLike) -> "ModelMetadata | None":
+    """Reads and validates the metadata inside a `.tflite` file; None when the file holds none."""
+    model_path = os.fspath(model_path)
+    try:
+      # The associated files are a zip archive after the model's bytes; zipfile finds it from the end of the file.
+      with zipfile.ZipFile(model_path) as archive:
+        if EMBEDDED_NAME not in archive.namelist():
+          return None
+        text = archive.read(EMBEDDED_NAME).decode("utf-8")
+    except (zipfile.BadZipFile, FileNotFoundError):
+      return None
+    except (OSError, UnicodeDecodeError, zipfile.LargeZipFile, RuntimeError) as error:
+      raise EdgeError(f"Cannot read the metadata inside {model_path} ({error}): re-export or re-copy the model (the "
+                      "file may be truncated).") from None
+    try:
+      return cls.from_json(text)
+    except EdgeError as error:
+      raise EdgeError(f"{model_path} ({EMBEDDED_NAME} inside it): {error}") from None
 
   def _validate(self) -> None:
     _check(_is_int(self.format_version) and self.format_version == FORMAT_VERSION, "format_version",

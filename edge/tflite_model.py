@@ -15,7 +15,8 @@ class TfliteModel:
 
   Args:
     model_path: the `.tflite` file.
-    metadata_path: its metadata; default: `NAME_MODE.json` beside `NAME_MODE.tflite`.
+    metadata_path: its metadata; default: `NAME_MODE.json` beside `NAME_MODE.tflite` when there is one, else the
+      metadata inside the file (`ModelMetadata.read_embedded`).
     num_threads: CPU threads for the interpreter; default: LiteRT's choice.
     signature: the signature the metadata's `input` and `output` describe, in a file with several; default: a
       language model's `prefill` when the metadata lists signatures, else the file's single subgraph. A signature's
@@ -42,8 +43,7 @@ class TfliteModel:
                                     or num_threads < 1):
       raise EdgeError(f"num_threads must be an integer >= 1, got {num_threads!r}.")
     _check_tflite_file(model_path)
-    metadata_path = os.fspath(metadata_path) if metadata_path is not None else ModelMetadata.path_for(model_path)
-    self.metadata = ModelMetadata.read(metadata_path)
+    self.metadata, metadata_path = _metadata(model_path, metadata_path)
     try:
       self.interpreter = Interpreter(model_path=model_path, num_threads=num_threads)
       self.interpreter.allocate_tensors()
@@ -76,6 +76,21 @@ class TfliteModel:
                         "model). Use the metadata exported with this model.")
     self.input_details = inputs[0]
     self.output_details = outputs[0]
+
+
+def _metadata(model_path: str, metadata_path: str | os.PathLike | None) -> tuple[ModelMetadata, str]:
+  """The metadata given, else the JSON beside the file, else the one inside it; and where it was read."""
+  if metadata_path is not None:
+    return ModelMetadata.read(metadata_path), os.fspath(metadata_path)
+  beside = ModelMetadata.path_for(model_path)
+  if os.path.exists(beside):
+    return ModelMetadata.read(beside), beside
+  embedded = ModelMetadata.read_embedded(model_path)
+  if embedded is None:
+    raise EdgeError(f"{model_path} has no metadata: neither {os.path.basename(beside)} beside it nor metadata inside "
+                    "it (files exported before the metadata went inside them). Copy the .json exported with it, "
+                    "give its path, or re-export the model.")
+  return embedded, f"the metadata inside {model_path}"
 
 
 # A TFLite model is a FlatBuffer whose file identifier, bytes 4-7, is "TFL3".

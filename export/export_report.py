@@ -13,6 +13,7 @@ import os
 import matplotlib
 import numpy as np
 
+from export import artifact_result
 from tfmodels.training.history_plot import save_figure
 
 matplotlib.use("Agg")  # Files only: no display is needed or wanted.
@@ -33,10 +34,8 @@ _ERROR_FLOOR = 1e-8
 
 
 def artifact_label(artifact: dict) -> str:
-  """A short name of an artifact: `SavedModel serving_bytes`, `tflite full_int8`."""
-  if artifact["format"] == "saved_model":
-    return f"SavedModel {artifact['signature']}"
-  return f"tflite {artifact['mode']}"
+  """A short name of an artifact of the report: `SavedModel serving_bytes`, `tflite full_int8`."""
+  return artifact_result.artifact_label(artifact["format"], artifact["mode"], artifact.get("signature"))
 
 
 def report_files(export_dir: str, kind: str = "image") -> list[str]:

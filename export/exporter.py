@@ -4,8 +4,9 @@
                                          passes its gates; then `--keep` prunes older versions)
   OUT/serving/models.config              every model of the repository, with version labels (`serving_repository`)
   OUT/serving/batching_parameters.txt    TF Serving's batching parameters (written once)
-  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only, of the model's latest export only
-  OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included
+  OUT/tflite/<name>_<mode>.tflite        one file per mode, builtin ops only, of the model's latest export only, with
+                                         its metadata inside (standard TFLite metadata: `tflite_metadata`)
+  OUT/tflite/<name>_<mode>.json          its `edge.ModelMetadata`, verification figures included (also inside the file)
   OUT/report.json, report.md             every figure of every artifact, and what failed
   OUT/accuracy_size_per_mode.png, OUT/logit_error_histogram.png
 
@@ -42,8 +43,10 @@ import numpy as np
 from edge.model_metadata import ModelMetadata
 from edge.op_delegation import OpDelegation
 from export import export_report
+from export.artifact_result import SAVED_MODEL, ArtifactResult
 from export import serving_repository
 from export import serving_versions
+from export import tflite_metadata
 from export import verification
 from export import work_directories
 from export.export_config import ExportConfig
@@ -60,6 +63,8 @@ from tfmodels.training.writable_directory import check_writable_dir
 
 # Conversions run side by side, each in its own process; more than two gains nothing on small machines.
 _PARALLEL_CONVERSIONS = 2
+# Examples run again through a file once its metadata is inside it (they must give the verified logits exactly).
+_EMBEDDED_CHECK_EXAMPLES = 8
 
 
 class Exporter:
@@ -114,6 +119,7 @@ class Exporter:
                         f"verified. Give the data set a test split with examples (at least one per class), retrain "
                         f"(python tools/train.py --model_dir={artifact.model_dir} ...), then export again.")
     _check_writable(self.export_dir)
+    tflite_metadata.check_writer()
     for parent in (self.export_dir, self.model_root):
       for path in work_directories.remove_abandoned(parent):
         self.log(f"Removed {path}, left by an export that was killed.")
@@ -123,24 +129,25 @@ class Exporter:
              f"{test_set.available} test examples.")
     report = task.report_header(model, test_set, reference_logits)
     report["config"] = self.config.to_dict()
+    results: list[ArtifactResult] = []
     errors: dict[str, np.ndarray] = {}
     work_dir = work_directories.make(self.export_dir, ".tmp-export-")
     stopped: list[str] = []
     writing = "the SavedModel"
     try:
       stage = time.perf_counter()
-      report["artifacts"] += self._export_saved_model(model, test_set, reference_logits, errors)
+      results += self._export_saved_model(model, test_set, reference_logits, errors)
       report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
       writing = "the TFLite files"
       calibration = task.calibration_inputs()
-      report["artifacts"] += self._export_tflite(model, calibration, test_set, reference_logits, errors, work_dir,
-                                                 report["seconds"])
+      results += self._export_tflite(model, calibration, test_set, reference_logits, errors, work_dir,
+                                     report["seconds"])
     except BaseException as error:
       # The report of an export that broke off says so, and passes nothing.
       stopped = [f"export stopped: {type(error).__name__}: {_first_line(error)}"]
       if is_disk_full(error):
         stopped = [f"export stopped: no space left on the disk holding {self.export_dir} while writing {writing}"]
-        published = [a for a in report["artifacts"] if a["format"] == "saved_model" and a["passed"]]
+        published = [r for r in results if r.format == SAVED_MODEL and r.passed]
         done = (f"SavedModel version {self.version} was published before (complete and verified); no TFLite file "
                 "was written" if published else "Nothing was published")
         raise ExportError(
@@ -149,11 +156,10 @@ class Exporter:
       raise
     finally:
       shutil.rmtree(work_dir, ignore_errors=True)
-      for entry in report["artifacts"]:  # every entry has every figure; null when it could not be measured
-        for key in task.figure_names:
-          entry.setdefault(key, None)
-      report["failures"] = stopped + [f"{export_report.artifact_label(a)}: {failure}" for a in report["artifacts"]
-                                      for failure in a["failures"]]
+      # Every entry has every figure; null when it could not be measured.
+      report["artifacts"] = [result.to_dict(task.figure_names) for result in results]
+      report["failures"] = stopped + [f"{result.label}: {failure}" for result in results
+                                      for failure in result.failures]
       report["passed"] = bool(report["artifacts"]) and not report["failures"]
       report["recommendations"] = recommend(report["artifacts"])
       report["seconds"]["total"] = round(time.perf_counter() - start, 2)
@@ -168,7 +174,7 @@ class Exporter:
              f"{report['seconds']['total']:.1f} s -> {os.path.join(self.export_dir, export_report.REPORT_MD)}")
     return report
 
-  def _export_saved_model(self, model, test_set, reference_logits, errors) -> list[dict]:
+  def _export_saved_model(self, model, test_set, reference_logits, errors) -> list[ArtifactResult]:
     """Writes the SavedModel beside its version directory, verifies every signature, publishes it if they pass."""
     config = self.config
     staged = serving_versions.staging_directory(self.model_root, self.version)
@@ -179,10 +185,9 @@ class Exporter:
       shutil.rmtree(staged, ignore_errors=True)
       if is_disk_full(error):  # no artifact can be written: the export stops
         raise
-      return [_failed({"format": "saved_model", "mode": "float32", "signature": name, "path": None},
-                      f"export failed: {type(error).__name__}: {_first_line(error)}")
+      return [ArtifactResult.saved_model(name).fail(f"export failed: {type(error).__name__}: {_first_line(error)}")
               for name in self.task.signature_names()]
-    if all(result["passed"] for result in results):
+    if all(result.passed for result in results):
       path = serving_versions.publish(staged, self.model_root, self.version, config.overwrite)
       self.log(f"SavedModel version {self.version} published: {path}")
       self.repository.update(self.name, set_labels=config.labels, remove_labels=config.remove_labels,
@@ -194,11 +199,12 @@ class Exporter:
       path = serving_versions.reject(staged, self.model_root, self.version)
       self.log(f"SavedModel failed its gates, not published: {path}")
     for result in results:
-      result.update(path=os.path.abspath(path), version=self.version, published=result["passed"])
+      result.path = os.path.abspath(path)
+      result.record(version=self.version, published=result.passed)
     return results
 
   def _export_tflite(self, model, calibration, test_set, reference_logits, errors, work_dir,
-                     seconds: dict) -> list[dict]:
+                     seconds: dict) -> list[ArtifactResult]:
     """Converts every mode in its own process, then checks, verifies and describes each file."""
     task = self.task
     stage = time.perf_counter()
@@ -214,9 +220,8 @@ class Exporter:
       if is_disk_full(error):  # no artifact can be written: the export stops
         raise
       self._remove_tflite_files()
-      return [_failed({"format": "tflite", "mode": mode.name, "path": None},
-                      f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}")
-              for mode in self.modes]
+      return [ArtifactResult.tflite(mode.name).fail(
+          f"conversion SavedModel failed: {type(error).__name__}: {_first_line(error)}") for mode in self.modes]
 
     def convert(mode: TfliteMode) -> ConversionResult:
       return convert_in_subprocess(integer_model if mode.integer_only else conversion_model, mode.name,
@@ -245,8 +250,8 @@ class Exporter:
       except Exception as error:  # pylint: disable=broad-except  (reported; the other modes go on)
         if is_disk_full(error):  # no artifact can be written: the export stops
           raise
-        results.append(_failed({"format": "tflite", "mode": mode.name, "path": None},
-                               f"verification failed: {type(error).__name__}: {_first_line(error)}"))
+        results.append(ArtifactResult.tflite(mode.name).fail(
+            f"verification failed: {type(error).__name__}: {_first_line(error)}"))
     seconds["tflite_verification"] = round(time.perf_counter() - stage, 2)
     return results
 
@@ -264,26 +269,26 @@ class Exporter:
           os.remove(stale)
 
   def _finish_tflite(self, mode: TfliteMode, conversion: ConversionResult, size_reference: tuple[int, str],
-                     test_set: VerificationSet, reference_logits, errors) -> dict:
+                     test_set: VerificationSet, reference_logits, errors) -> ArtifactResult:
     """Checks the ops, runs the file on the test examples chunk by chunk, publishes it and writes its metadata."""
     task = self.task
     path = os.path.join(self.tflite_dir, f"{self.name}_{mode.name}.tflite")
     metadata_path = ModelMetadata.path_for(path)
-    result = {"format": "tflite", "mode": mode.name, "path": None, "conversion": conversion.to_dict()}
+    result = ArtifactResult.tflite(mode.name, conversion=conversion.to_dict())
     if not conversion.succeeded:
-      return _failed(result, conversion.failure())
+      return result.fail(conversion.failure())
     ops = TfliteOps.read(conversion.path)
-    result.update(ops=ops.to_dict(), size_bytes=os.path.getsize(conversion.path))
+    result.record(ops=ops.to_dict(), size_bytes=os.path.getsize(conversion.path))
     if not ops.builtin_only:
-      return _failed(result, f"non-builtin ops {', '.join(ops.custom_ops)}: LiteRT without the Flex delegate "
-                             "cannot run them")
+      return result.fail(f"non-builtin ops {', '.join(ops.custom_ops)}: LiteRT without the Flex delegate cannot "
+                         "run them")
     try:
       runner = task.tflite_runner(conversion.path)
     except (ValueError, RuntimeError) as error:
-      return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
+      return result.fail(f"LiteRT cannot load the model: {_first_line(error)}")
     os.replace(conversion.path, path)
     delegation = OpDelegation.of_file(path)  # of the first signature's subgraph (a language model's prefill)
-    result["xnnpack"] = {**delegation.to_dict(), "summary": delegation.summary()}
+    result.record(xnnpack={**delegation.to_dict(), "summary": delegation.summary()})
     any_batch_size = task.any_batch_size(runner)
 
     def run(features, inputs) -> dict[str, np.ndarray]:
@@ -295,24 +300,52 @@ class Exporter:
 
     outputs = test_set.collect(run)
     logits = outputs["logits"]
-    figures = {**task.figures(logits, reference_logits, test_set.labels), "size_bytes": result["size_bytes"],
-               "any_batch_size": any_batch_size}
+    figures = {**task.figures(logits, reference_logits, test_set.labels), "any_batch_size": any_batch_size,
+               "size_bytes": result.values["size_bytes"]}
     if any_batch_size:
       difference = np.abs(np.asarray(outputs["batched"], np.float64) - np.asarray(logits, np.float64))
       figures.update(batch_check_size=BATCH_CHECK_SIZE,
                      batch_logit_difference=float(difference.max()) if difference.size else 0.0)
     failures = self.gates.check(mode.name, figures, float32_size=size_reference[0] if mode.quantized else None)
-    result.update(figures, path=os.path.abspath(path), metadata_path=os.path.abspath(metadata_path),
+    result.path = os.path.abspath(path)
+    result.record(**figures, metadata_path=os.path.abspath(metadata_path),
                   milliseconds_per_example=round(1000 * runner.seconds_per_example, 4),
-                  input=dataclasses.asdict(runner.input), output=dataclasses.asdict(runner.output),
-                  passed=not failures, failures=failures)
+                  input=dataclasses.asdict(runner.input), output=dataclasses.asdict(runner.output)).gated(failures)
     if mode.quantized:
-      result.update(size_ratio=round(result["size_bytes"] / size_reference[0], 4), size_reference=size_reference[1])
+      result.record(size_ratio=round(result.values["size_bytes"] / size_reference[0], 4),
+                    size_reference=size_reference[1])
     if mode.integer_only:
-      result["micro"] = task.micro_check(path, runner, test_set, logits)
-    errors[export_report.artifact_label(result)] = verification.per_example_errors(logits, reference_logits)
+      result.record(micro=task.micro_check(path, runner, test_set, logits))
+    errors[result.label] = verification.per_example_errors(logits, reference_logits)
     task.metadata(mode, runner, result).write(metadata_path)
-    return task.finish_tflite(mode, result)
+    result = task.finish_tflite(mode, result)
+    self._embed_metadata(result, test_set, logits)
+    return result
+
+  def _embed_metadata(self, result: ArtifactResult, test_set: VerificationSet, logits: np.ndarray) -> None:
+    """Puts the file's final metadata inside it (`tflite_metadata.embed`), replacing the file atomically once the
+    new file has been checked: it reads back the same metadata and gives the gated logits, bit for bit."""
+    path = result.path
+    metadata = ModelMetadata.read(result.values["metadata_path"])
+    with open(path, "rb") as f:
+      model = f.read()
+    embedded = tflite_metadata.embed(model, metadata, version=self.version)
+    staged = f"{path}.metadata.tmp"
+    try:
+      with open(staged, "wb") as f:
+        f.write(embedded)
+      _, inputs = test_set.head(_EMBEDDED_CHECK_EXAMPLES)
+      same_logits = np.array_equal(self.task.tflite_runner(staged).logits(self.task.tflite_inputs(inputs)),
+                                   logits[:len(inputs)])
+      if ModelMetadata.read_embedded(staged) != metadata or not same_logits:
+        raise ExportError(f"{path} with its metadata inside does not give back "
+                          f"{'the same metadata' if same_logits else 'the logits of the verified file'}.")
+      os.chmod(staged, 0o644)
+      os.replace(staged, path)
+    finally:
+      if os.path.exists(staged):
+        os.remove(staged)
+    result.record(metadata_bytes=len(embedded) - len(model))
 
 
 def export_name(artifact: ModelArtifact) -> str:
@@ -341,6 +374,3 @@ def _first_line(error: BaseException, limit: int = 300) -> str:
   line = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
   return line if len(line) <= limit else line[:limit] + "..."
 
-
-def _failed(result: dict, failure: str) -> dict:
-  return {**result, "passed": False, "failures": [failure]}

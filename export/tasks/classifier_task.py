@@ -11,6 +11,7 @@ from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
 from export import saved_model_export
 from export import verification
 from export import warmup_requests
+from export.artifact_result import ArtifactResult
 from export.lstm_graph import fused_lstm_logits, unrolled_copy
 from export.micro_check import MICRO_EXAMPLES, check_on_micro
 from export.tasks.export_task import ExportTask
@@ -50,7 +51,8 @@ class ClassifierTask(ExportTask):
   def signature_names(self) -> tuple[str, ...]:
     return saved_model_export.signature_names(self.artifact.kind)
 
-  def write_saved_model(self, model, staged, test_set, reference_logits, errors, warmup_batch_sizes) -> list[dict]:
+  def write_saved_model(self, model, staged, test_set, reference_logits, errors,
+                        warmup_batch_sizes) -> list[ArtifactResult]:
     artifact = self.artifact
     saved_model_export.write_serving_saved_model(
         model, staged, kind=artifact.kind, feature_shape=artifact.feature_shape, label_names=artifact.label_names,
@@ -58,21 +60,19 @@ class ClassifierTask(ExportTask):
     loaded, size = self.loaded(staged)
     results = []
     for signature in self.signature_names():
-      result = self.saved_model_result(signature, size)
       inputs_of = lambda features, inputs, signature=signature: self._signature_inputs(signature, features, inputs)
-      result.update(self.verify_signature(loaded.signatures[signature], inputs_of, test_set, reference_logits,
-                                          errors, result))
-      results.append(result)
-    if all(result["passed"] for result in results):
+      results.append(self.verify_signature(loaded.signatures[signature], inputs_of, test_set, reference_logits,
+                                           errors, ArtifactResult.saved_model(signature, size_bytes=size)))
+    if all(result.passed for result in results):
       # Part of the version, so written before it is published: real test examples at every batch size the
       # server's batching pads to.
       features, inputs = test_set.head(max(warmup_batch_sizes))
       logs = warmup_requests.warmup_requests(
-          self.name, {r["signature"]: {r["input"]: self._signature_inputs(r["signature"], features, inputs)}
+          self.name, {r.signature: {r.values["input"]: self._signature_inputs(r.signature, features, inputs)}
                       for r in results}, warmup_batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
       for result in results:
-        result["warmup_requests"] = len(logs)
+        result.record(warmup_requests=len(logs))
     return results
 
   def _signature_inputs(self, signature: str, features: np.ndarray, inputs: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ class ClassifierTask(ExportTask):
     check = check_on_micro(path, runner.input, runner.output, self.tflite_inputs(inputs), logits)
     return {**check.to_dict(), "summary": check.summary()}
 
-  def metadata(self, mode: TfliteMode, runner: verification.GateRunner, result: dict) -> ModelMetadata:
+  def metadata(self, mode: TfliteMode, runner: verification.GateRunner, result: ArtifactResult) -> ModelMetadata:
     artifact = self.artifact
     shaping = {}
     if artifact.kind == "image":
@@ -135,7 +135,7 @@ class ClassifierTask(ExportTask):
         model_name=self.name, architecture=artifact.model_name,
         task="image_classification" if artifact.kind == "image" else "text_classification", mode=mode.name,
         labels=artifact.label_names, input=runner.input, output=runner.output, source=self.source(result),
-        verification={"split": "test", **{key: result[key] for key in figures}},
+        verification={"split": "test", **{key: result.to_dict()[key] for key in figures}},
         **shaping)
 
 

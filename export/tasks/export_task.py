@@ -17,9 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from edge.model_metadata import ModelMetadata
-from export import export_report
 from export import serving_versions
 from export import verification
+from export.artifact_result import ArtifactResult
 from export.export_config import ExportConfig
 from export.tflite_conversion import write_conversion_saved_model
 from export.tflite_modes import TfliteMode
@@ -112,13 +112,13 @@ class ExportTask:
     raise NotImplementedError
 
   def write_saved_model(self, model, staged: str, test_set: VerificationSet, reference_logits: np.ndarray,
-                        errors: dict, warmup_batch_sizes: list[int]) -> list[dict]:
+                        errors: dict, warmup_batch_sizes: list[int]) -> list[ArtifactResult]:
     """Writes the serving SavedModel into `staged` and verifies each signature; when all pass, adds the warmup
     requests (at every batch size the server's batching pads to). Returns one result per signature."""
     raise NotImplementedError
 
   def verify_signature(self, signature, inputs_of, test_set: VerificationSet, reference_logits: np.ndarray,
-                       errors: dict, result: dict) -> dict:
+                       errors: dict, result: ArtifactResult) -> ArtifactResult:
     """Runs a serving signature on every chunk of the test examples (`inputs_of(features, inputs)` gives what it
     takes); checks its outputs and gates its figures as float32."""
     name = next(iter(signature.structured_input_signature[1]))
@@ -128,13 +128,8 @@ class ExportTask:
     figures = self.figures(outputs["logits"], reference_logits, test_set.labels) if not failures else {}
     if figures:
       failures += self.gates.check("float32", figures)
-      errors[export_report.artifact_label(result)] = verification.per_example_errors(outputs["logits"],
-                                                                                     reference_logits)
-    return {**figures, "input": name, "outputs": sorted(outputs), "passed": not failures, "failures": failures}
-
-  @staticmethod
-  def saved_model_result(signature: str, size: int) -> dict:
-    return {"format": "saved_model", "mode": "float32", "signature": signature, "path": None, "size_bytes": size}
+      errors[result.label] = verification.per_example_errors(outputs["logits"], reference_logits)
+    return result.record(**figures, input=name, outputs=sorted(outputs)).gated(failures)
 
   @staticmethod
   def loaded(staged: str):
@@ -179,18 +174,18 @@ class ExportTask:
     """The `full_int8` file on TensorFlow Lite Micro's interpreter (`micro_check`)."""
     raise NotImplementedError
 
-  def metadata(self, mode: TfliteMode, runner, result: dict) -> ModelMetadata:
+  def metadata(self, mode: TfliteMode, runner, result: ArtifactResult) -> ModelMetadata:
     """The metadata written beside a verified `.tflite` file."""
     raise NotImplementedError
 
-  def finish_tflite(self, mode: TfliteMode, result: dict) -> dict:
+  def finish_tflite(self, mode: TfliteMode, result: ArtifactResult) -> ArtifactResult:
     """Checks of a published, verified `.tflite` file beyond the gates (none by default); returns the result."""
     del mode
     return result
 
-  def source(self, result: dict) -> dict:
+  def source(self, result: ArtifactResult) -> dict:
     """Where a `.tflite` file comes from, for its metadata."""
     artifact = self.artifact
     return {"model_dir": os.path.abspath(artifact.model_dir), "dataset": artifact.dataset_name,
             "config": artifact.config.to_dict(), "tensorflow": tf.__version__, "keras": keras.__version__,
-            "lstm_graph": self.lstm_graph, "variable_tensors": result["ops"]["variable_tensors"]}
+            "lstm_graph": self.lstm_graph, "variable_tensors": result.values["ops"]["variable_tensors"]}

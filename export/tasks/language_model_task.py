@@ -42,6 +42,7 @@ from edge.text_generator import TextGenerator
 from export import language_model_saved_model
 from export import next_token_verification
 from export import warmup_requests
+from export.artifact_result import ArtifactResult
 from export.decode_path_runner import DecodePathRunner
 from export.export_config import ExportConfig
 from export.export_error import ExportError
@@ -174,24 +175,25 @@ class LanguageModelTask(ExportTask):
   def signature_names(self) -> tuple[str, ...]:
     return language_model_saved_model.SIGNATURES
 
-  def write_saved_model(self, model, staged, test_set, reference_logits, errors, warmup_batch_sizes) -> list[dict]:
+  def write_saved_model(self, model, staged, test_set, reference_logits, errors,
+                        warmup_batch_sizes) -> list[ArtifactResult]:
     language_model_saved_model.write_language_model_saved_model(model, staged, self.vocabulary, self.sequence_length)
     loaded, size = self.loaded(staged)
-    next_token = self.saved_model_result("serving_default", size)
-    next_token.update(self.verify_signature(loaded.signatures["serving_default"], lambda features, inputs: inputs,
-                                            test_set, reference_logits, errors, next_token))
+    next_token = self.verify_signature(loaded.signatures["serving_default"], lambda features, inputs: inputs,
+                                       test_set, reference_logits, errors,
+                                       ArtifactResult.saved_model("serving_default", size_bytes=size))
     prompts = self._generation_prompts()
-    generate = {**self.saved_model_result("generate", size),
-                **self._verify_generation(loaded.signatures["generate"], model, prompts)}
+    generate = self._verify_generation(loaded.signatures["generate"], model, prompts,
+                                       ArtifactResult.saved_model("generate", size_bytes=size))
     results = [next_token, generate]
-    if all(result["passed"] for result in results):
+    if all(result.passed for result in results):
       _, windows = test_set.head(max(warmup_batch_sizes))
       examples = {"serving_default": {"token_ids": windows},
                   "generate": _generate_inputs(prompts, _WARMUP_TOKENS)}
       logs = warmup_requests.warmup_requests(self.name, examples, warmup_batch_sizes)
       warmup_requests.write_warmup_requests(staged, logs)
       for result in results:
-        result["warmup_requests"] = len(logs)
+        result.record(warmup_requests=len(logs))
     return results
 
   def _generation_prompts(self) -> list[str]:
@@ -203,7 +205,8 @@ class LanguageModelTask(ExportTask):
     # As the model sees them: characters outside the vocabulary read as unknown.
     return [self.vocabulary.decode(self.vocabulary.encode(excerpt)) for excerpt in excerpts]
 
-  def _verify_generation(self, signature, model: keras.Model, prompts: list[str]) -> dict:
+  def _verify_generation(self, signature, model: keras.Model, prompts: list[str],
+                         result: ArtifactResult) -> ArtifactResult:
     """Greedy text of the `generate` signature against the Keras model's cached path, token by token."""
     max_tokens = self.sequence_length + 8  # past the end of the window, so that it slides
     outputs = signature(**{name: tf.constant(values)
@@ -215,8 +218,8 @@ class LanguageModelTask(ExportTask):
       differences = np.flatnonzero(ids != expected)
       if len(differences):
         failures.append(f"greedy generation differs from Keras for prompt {index} from token {differences[0]} on")
-    return {"input": "prompt", "outputs": sorted(outputs), "num_examples": len(prompts),
-            "generated_tokens": len(prompts) * max_tokens, "passed": not failures, "failures": failures}
+    return result.record(input="prompt", outputs=sorted(outputs), num_examples=len(prompts),
+                         generated_tokens=len(prompts) * max_tokens).gated(failures)
 
   def write_conversion_model(self, model: keras.Model, path: str) -> None:
     """The two signatures of cached generation, in one SavedModel (one `.tflite` file, one copy of the weights).
@@ -271,18 +274,20 @@ class LanguageModelTask(ExportTask):
   def tflite_runner(self, path: str) -> DecodePathRunner:
     return DecodePathRunner(path, self._keras_model.cache_names(), num_threads=self.config.num_threads)
 
-  def finish_tflite(self, mode: TfliteMode, result: dict) -> dict:
+  def finish_tflite(self, mode: TfliteMode, result: ArtifactResult) -> ArtifactResult:
     """The float32 file must also give full-window Keras' greedy text through its cached path."""
-    if mode.name != "float32" or not result.get("path"):
+    if mode.name != "float32" or not result.path:
       return result
-    failures = self._cached_text_failures(result["path"])
-    result.update(generation_prompts=_GENERATION_PROMPTS,
+    failures = self._cached_text_failures(result.path)
+    result.record(generation_prompts=_GENERATION_PROMPTS,
                   generated_tokens=_GENERATION_PROMPTS * (self.sequence_length + 8), greedy_text_equal=not failures)
     if failures:
-      result.update(passed=False, failures=result["failures"] + failures)
-      metadata = ModelMetadata.read(result["metadata_path"])
+      for failure in failures:
+        result.fail(failure)
+      metadata_path = result.values["metadata_path"]
+      metadata = ModelMetadata.read(metadata_path)
       dataclasses.replace(metadata, verification={**metadata.verification, "passed": False,
-                                                  "failures": result["failures"]}).write(result["metadata_path"])
+                                                  "failures": result.failures}).write(metadata_path)
     return result
 
   def _cached_text_failures(self, path: str) -> list[str]:
@@ -299,15 +304,16 @@ class LanguageModelTask(ExportTask):
                         f"{index} from token {differences[0]} on")
     return failures
 
-  def metadata(self, mode: TfliteMode, runner: DecodePathRunner, result: dict) -> ModelMetadata:
+  def metadata(self, mode: TfliteMode, runner: DecodePathRunner, result: ArtifactResult) -> ModelMetadata:
     artifact = self.artifact
     figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "perplexity",
                "reference_perplexity", "perplexity_ratio", "max_abs_logit_error", "mean_abs_logit_error",
                "milliseconds_per_example", "milliseconds_per_prefill", "milliseconds_per_decode", "size_bytes",
                "passed", "failures")
     # The cached path's timings belong to the result too (the base class records milliseconds_per_example only).
-    result["milliseconds_per_prefill"] = round(1000 * runner.seconds_per_prefill, 4)
-    result["milliseconds_per_decode"] = result["milliseconds_per_example"]
+    result.record(milliseconds_per_prefill=round(1000 * runner.seconds_per_prefill, 4),
+                  milliseconds_per_decode=result.values["milliseconds_per_example"])
+    entry = result.to_dict()
     signatures = {key: {"inputs": list(names["inputs"]), "outputs": list(names["outputs"])}
                   for key, names in runner.signatures.items()}
     return ModelMetadata(
@@ -316,7 +322,7 @@ class LanguageModelTask(ExportTask):
         language_model=LanguageModelInfo(vocabulary=self.vocabulary.tokens, sequence_length=self.sequence_length,
                                          signatures=signatures, cache=self._keras_model.cache_names()),
         source=self.source(result),
-        verification={"split": "test", **{key: result[key] for key in figures}})
+        verification={"split": "test", **{key: entry[key] for key in figures}})
 
 
 def _keras_next_token_logits(model: keras.Model, windows: np.ndarray) -> np.ndarray:

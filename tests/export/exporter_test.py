@@ -115,6 +115,40 @@ def test_metadata_describes_each_file_for_the_edge_runtime(digits_export, digits
   assert full_int8.output.dtype == "int8" and full_int8.output.quantized
 
 
+def test_each_file_carries_its_metadata_in_the_standard_schema(digits_export, digits_model_dir, tmp_path):
+  # Read back by TensorFlow Lite Support's displayer: its own flatbuffer parser and the published metadata schema.
+  from tensorflow_lite_support.metadata.python import metadata as tflite_support_metadata  # pylint: disable=import-outside-toplevel
+  export_dir, report = digits_export
+  artifact = ModelArtifact.load(digits_model_dir)
+  pixels, _ = data_lib.load_dataset(artifact.config.data).split_arrays("test")
+  for mode in ("float32", "float16", "dynamic_int8", "full_int8"):
+    path = os.path.join(export_dir, "tflite", f"digits_cnn_{mode}.tflite")
+    entry = _artifact(report, "tflite", mode)
+    assert entry["metadata_bytes"] > 0 and os.path.getsize(path) == entry["size_bytes"] + entry["metadata_bytes"]
+    displayer = tflite_support_metadata.MetadataDisplayer.with_model_file(path)
+    standard = json.loads(displayer.get_metadata_json())
+    assert (standard["name"], standard["version"], standard["author"]) == ("digits_cnn", "1", "tfmodels")
+    assert standard["associated_files"][0]["name"] == "tfmodels_metadata.json"
+    [subgraph] = standard["subgraph_metadata"]
+    [image] = subgraph["input_tensor_metadata"]
+    assert image["content"]["content_properties"]["color_space"] == "GRAYSCALE"
+    # The model takes raw pixel values: normalization (x - 0) / 1.
+    assert image["process_units"][0]["options"] == {"mean": [0.0], "std": [1.0]}
+    [logits] = subgraph["output_tensor_metadata"]
+    assert logits["associated_files"][0] == {"name": "labels.txt", "description": "Labels for categories that the "
+                                             "model can recognize.", "type": "TENSOR_AXIS_LABELS"}
+    assert sorted(displayer.get_packed_associated_file_list()) == ["labels.txt", "tfmodels_metadata.json"]
+    labels = displayer.get_associated_file_buffer("labels.txt").decode().splitlines()
+    assert tuple(labels) == artifact.label_names
+    inside = ModelMetadata.from_json(displayer.get_associated_file_buffer("tfmodels_metadata.json").decode())
+    assert inside == ModelMetadata.read(ModelMetadata.path_for(path)) == ModelMetadata.read_embedded(path)
+    # The file alone, without its .json, is enough for the edge runtime, and gives the same answers.
+    alone = tmp_path / f"alone_{mode}.tflite"
+    alone.write_bytes(open(path, "rb").read())
+    np.testing.assert_array_equal(EdgeClassifier(str(alone)).predict_logits(pixels[:20].astype(np.float32)),
+                                  EdgeClassifier(path).predict_logits(pixels[:20].astype(np.float32)))
+
+
 def test_the_serving_model_reloads_with_named_outputs(digits_export):
   export_dir, _ = digits_export
   loaded = tf.saved_model.load(os.path.join(export_dir, "serving", "digits_cnn", "1"))
@@ -223,7 +257,10 @@ def test_the_gate_streams_the_test_split_in_chunks_and_measures_what_one_pass_wo
   np.testing.assert_array_equal(np.concatenate(seen["pixels"]), pixels)
   assert [tf.io.decode_png(png).numpy().tobytes() for png in np.concatenate(seen["image_bytes"])] == [
       image.tobytes() for image in pixels]
-  np.testing.assert_array_equal(np.concatenate(seen["tflite"]), np.concatenate([pixels, pixels]).astype(np.float32))
+  # Each file sees the split once, then its first examples again once its metadata is inside it.
+  check = pixels[:exporter._EMBEDDED_CHECK_EXAMPLES]  # pylint: disable=protected-access
+  np.testing.assert_array_equal(np.concatenate(seen["tflite"]),
+                                np.concatenate([pixels, check, pixels, check]).astype(np.float32))
   seen.clear()
   whole = Exporter(digits_model_dir, whole_dir, modes=modes, chunk_size=len(labels), **_QUIET).run()
   assert [len(values) for values in seen["keras"]] == [len(labels)]
@@ -303,6 +340,17 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
   metadata = ModelMetadata.read(os.path.join(tmp_path, "tflite", f"rotten_tomatoes_{model}_full_int8.json"))
   assert metadata.input.dtype == "int32" and metadata.output.dtype == "int8"
   assert metadata.text.vocabulary == tuple(ModelArtifact.load(model_dir).vocabulary())
+  # Inside the file: the standard schema's RegexTokenizer with the vocabulary, "<PAD> 0" and "<UNKNOWN> 1" first.
+  from tensorflow_lite_support.metadata.python import metadata as tflite_support_metadata  # pylint: disable=import-outside-toplevel
+  displayer = tflite_support_metadata.MetadataDisplayer.with_model_file(
+      os.path.join(tmp_path, "tflite", f"rotten_tomatoes_{model}_full_int8.tflite"))
+  [token_ids] = json.loads(displayer.get_metadata_json())["subgraph_metadata"][0]["input_tensor_metadata"]
+  tokenizer = token_ids["process_units"][0]
+  assert tokenizer["options_type"] == "RegexTokenizerOptions"
+  assert tokenizer["options"]["vocab_file"][0]["name"] == "vocab.txt"
+  vocabulary = displayer.get_associated_file_buffer("vocab.txt").decode().splitlines()
+  assert vocabulary[:2] == ["<PAD> 0", "<UNKNOWN> 1"] and vocabulary[2:] == [
+      f"{token} {index}" for index, token in enumerate(metadata.text.vocabulary) if index >= 2]
   full_int8 = _artifact(report, "tflite", "full_int8")
   # The fused LSTM and the Transformer keep batch 1 (ClassifierTask.conversion_function says why).
   assert not any(a.get("any_batch_size") for a in report["artifacts"]) and metadata.input.shape[0] == 1

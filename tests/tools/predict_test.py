@@ -49,6 +49,30 @@ def test_images_print_their_labels_without_tensorflow(digits, digit_files):
     assert line == f"{path}: " + ", ".join(f"{label} {probability:.3f}" for label, probability in ranked)
 
 
+def test_a_file_alone_predicts_with_the_metadata_inside_it(digits, digit_files, tmp_path):
+  from edge import ModelMetadata  # pylint: disable=import-outside-toplevel
+  from export import tflite_metadata  # pylint: disable=import-outside-toplevel
+  path = digits.tflite["full_int8"]
+  alone = tmp_path / "digits_full_int8.tflite"  # no .json beside it
+  with open(path, "rb") as f:
+    alone.write_bytes(tflite_metadata.embed(f.read(), ModelMetadata.read(ModelMetadata.path_for(path))))
+  result = run_without_tensorflow("tools/predict.py", f"--model={alone}", "--top_k=2", *digit_files)
+  assert result.returncode == 0, result.stderr
+  expected = EdgeClassifier(path).classify_images(digit_files, top_k=2)
+  assert result.stdout.strip().splitlines() == [
+      f"{path}: " + ", ".join(f"{label} {probability:.3f}" for label, probability in ranked)
+      for path, ranked in zip(digit_files, expected)]
+
+
+def test_a_file_without_metadata_is_refused_with_the_ways_out(digits, tmp_path):
+  alone = tmp_path / "digits_float32.tflite"
+  with open(digits.tflite["float32"], "rb") as f:
+    alone.write_bytes(f.read())
+  result = run_without_tensorflow("tools/predict.py", f"--model={alone}", "--text=x")
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert "has no metadata: neither digits_float32.json beside it nor metadata inside it" in result.stderr
+
+
 def test_texts_as_json_without_tensorflow(sentiment):
   result = run_without_tensorflow("tools/predict.py", f"--model={sentiment.tflite['float32']}", "--json",
                                   "--num_threads=1", "--text=A superb and moving film", "--text=dull, boring plot")

@@ -13,11 +13,11 @@ import os
 import matplotlib
 import numpy as np
 
+from tfmodels.atomic_files import write_json, write_text
 from tfmodels.training.history_plot import save_figure
 
 matplotlib.use("Agg")  # Files only: no display is needed or wanted.
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-order
-from tfmodels.training.atomic_files import write_json, write_text
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"

@@ -55,6 +55,7 @@ from export.tflite_modes import MODE_NAMES, TfliteMode
 from export.tflite_ops import TfliteOps
 from export.verification_gates import BATCH_CHECK_SIZE, VerificationGates
 from export.verification_set import VerificationSet
+from tfmodels.atomic_files import publish
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, is_disk_full
 from tfmodels.training.writable_directory import check_writable_dir
 
@@ -281,7 +282,7 @@ class Exporter:
       runner = task.tflite_runner(conversion.path)
     except (ValueError, RuntimeError) as error:
       return _failed(result, f"LiteRT cannot load the model: {_first_line(error)}")
-    os.replace(conversion.path, path)
+    publish(conversion.path, path)
     delegation = OpDelegation.of_file(path)  # of the first signature's subgraph (a language model's prefill)
     result["xnnpack"] = {**delegation.to_dict(), "summary": delegation.summary()}
     any_batch_size = task.any_batch_size(runner)

@@ -1,8 +1,8 @@
 """Writes a benchmark's results: the JSON of every figure, PNG charts, and the generated section of BENCHMARKS.md.
 
 The Markdown file keeps everything outside the markers `<!-- benchmark:begin -->` and `<!-- benchmark:end -->`; the
-section between them is replaced (or appended, the first time). Every file is written to a temporary file beside
-it and renamed into place, so a reader never sees half a file.
+section between them is replaced (or appended, the first time). Every file is written atomically
+(`tfmodels.atomic_files`), so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import tempfile
 
 from benchmark.goal import GOALS
 from edge import model_metadata
+from tfmodels.atomic_files import write_text, writing
 
 BEGIN_MARKER = "<!-- benchmark:begin -->"
 END_MARKER = "<!-- benchmark:end -->"
@@ -41,13 +41,10 @@ def write_outputs(results: dict, json_path: str, output_dir: str, markdown_path:
 
 
 def write_atomically(path: str, text: str) -> None:
-  """Writes `text` to a temporary file beside `path`, then renames it onto `path`."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
-    f.write(text)
-  os.chmod(f.name, 0o644)
-  os.replace(f.name, path)
+  """Writes `text` to `path` atomically (`tfmodels.atomic_files.write_text`), creating its folder: the reports'
+  paths come from flags."""
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  write_text(path, text)
 
 
 def update_markdown(path: str, section: str, markers: tuple[str, str] = (BEGIN_MARKER, END_MARKER)) -> None:
@@ -211,11 +208,9 @@ def write_charts(results: dict, output_dir: str) -> list[str]:
     if figure is None:
       continue
     path = os.path.join(output_dir, CHARTS[name])
-    with tempfile.NamedTemporaryFile(dir=output_dir, suffix=".png", delete=False) as temporary:
+    with writing(path) as temporary:
       figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight")
     pyplot.close(figure)
-    os.chmod(temporary.name, 0o644)
-    os.replace(temporary.name, path)
     paths.append(path)
   return paths
 

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 import json
 import os
 import pathlib
-import tempfile
 
 import numpy as np
 
 from edge.edge_error import EdgeError
+from tfmodels.atomic_files import write_text
 
 PADDING = 0
 UNKNOWN = 1
@@ -134,20 +134,10 @@ class CharVocabulary:
   def save(self, path: str | os.PathLike) -> None:
     """Writes the vocabulary as JSON to `path` (conventionally `VOCABULARY_FILE` in the model folder).
 
-    The file is written beside `path` under a temporary name and renamed into place, so a reader never sees half a
-    file.
+    Written atomically (`tfmodels.atomic_files`): a reader never sees half a file.
     """
-    path = pathlib.Path(path)
     content = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "tokens": list(self.tokens)})
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-      with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(content + "\n")
-      os.chmod(temporary, 0o644)
-      os.replace(temporary, path)
-    except BaseException:
-      pathlib.Path(temporary).unlink(missing_ok=True)
-      raise
+    write_text(path, content + "\n")
 
   @classmethod
   def load(cls, path: str | os.PathLike) -> CharVocabulary:

@@ -52,7 +52,6 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from typing import Any
 import zipfile
 
@@ -61,6 +60,7 @@ import numpy as np
 from edge.char_vocabulary import CharVocabulary
 from edge.edge_error import EdgeError
 from edge.text_tokenizer import OOV_TOKEN, PADDING_TOKEN, SPLIT_NAMES, STANDARDIZE_NAMES
+from tfmodels.atomic_files import write_text
 
 FORMAT_VERSION = 1
 # The name of this metadata inside a `.tflite` file: an associated file of its standard TFLite metadata
@@ -282,22 +282,10 @@ class ModelMetadata:
     return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
   def write(self, path: str | os.PathLike) -> None:
-    """Writes the metadata to `path` atomically: a reader never sees a partial file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False) as f:
-      try:
-        f.write(self.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-        # Temporary files are private (0600); the metadata travels with the model and must stay readable.
-        os.chmod(f.name, 0o644)
-      except BaseException:
-        f.close()
-        os.unlink(f.name)
-        raise
-    os.replace(f.name, path)
+    """Writes the metadata to `path`, creating its folder, atomically and synced (`tfmodels.atomic_files`): a reader
+    never sees a partial file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_text(path, self.to_json())
 
   @classmethod
   def from_dict(cls, values: Any) -> "ModelMetadata":

@@ -14,11 +14,11 @@ import matplotlib
 import numpy as np
 
 from export import artifact_result
+from tfmodels.atomic_files import write_json, write_text
 from tfmodels.training.history_plot import save_figure
 
 matplotlib.use("Agg")  # Files only: no display is needed or wanted.
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-order
-from tfmodels.training.atomic_files import write_json, write_text
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"

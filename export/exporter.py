@@ -58,6 +58,7 @@ from export.tflite_modes import MODE_NAMES, TfliteMode
 from export.tflite_ops import TfliteOps
 from export.verification_gates import BATCH_CHECK_SIZE, VerificationGates
 from export.verification_set import VerificationSet
+from tfmodels.atomic_files import publish, writing
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact, is_disk_full
 from tfmodels.training.writable_directory import check_writable_dir
 
@@ -286,7 +287,7 @@ class Exporter:
       runner = task.tflite_runner(conversion.path)
     except (ValueError, RuntimeError) as error:
       return result.fail(f"LiteRT cannot load the model: {_first_line(error)}")
-    os.replace(conversion.path, path)
+    publish(conversion.path, path)
     delegation = OpDelegation.of_file(path)  # of the first signature's subgraph (a language model's prefill)
     result.record(xnnpack={**delegation.to_dict(), "summary": delegation.summary()})
     any_batch_size = task.any_batch_size(runner)
@@ -330,8 +331,7 @@ class Exporter:
     with open(path, "rb") as f:
       model = f.read()
     embedded = tflite_metadata.embed(model, metadata, version=self.version)
-    staged = f"{path}.metadata.tmp"
-    try:
+    with writing(path, ".tflite") as staged:
       with open(staged, "wb") as f:
         f.write(embedded)
       _, inputs = test_set.head(_EMBEDDED_CHECK_EXAMPLES)
@@ -340,11 +340,6 @@ class Exporter:
       if ModelMetadata.read_embedded(staged) != metadata or not same_logits:
         raise ExportError(f"{path} with its metadata inside does not give back "
                           f"{'the same metadata' if same_logits else 'the logits of the verified file'}.")
-      os.chmod(staged, 0o644)
-      os.replace(staged, path)
-    finally:
-      if os.path.exists(staged):
-        os.remove(staged)
     result.record(metadata_bytes=len(embedded) - len(model))
 
 

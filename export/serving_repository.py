@@ -28,7 +28,7 @@ from export import serving_versions
 from export import work_directories
 from export.batching_parameters import BatchingParameters
 from export.export_error import ExportError
-from tfmodels.training.atomic_files import write_text
+from tfmodels.atomic_files import write_text
 
 MODELS_CONFIG = "models.config"
 BATCHING_PARAMETERS = "batching_parameters.txt"

@@ -28,6 +28,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from tfmodels.atomic_files import write_bytes
+
 ABORT_MODES_VARIABLE = "TFMODELS_EXPORT_ABORT_MODES"
 # The signature a single-function conversion SavedModel has (`write_conversion_saved_model`).
 DEFAULT_SIGNATURE = "serving_default"
@@ -314,10 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     os.abort()
   content = convert(args.saved_model, args.mode, args.kind, args.representative,
                     tuple(args.signature_keys.split(",")))
-  temporary = f"{args.output}.tmp"
-  with open(temporary, "wb") as f:
-    f.write(content)
-  os.replace(temporary, args.output)
+  write_bytes(args.output, content)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ can reproduce them exactly. Token id 0 is padding and 1 is the out-of-vocabulary
 from __future__ import annotations
 
 from collections.abc import Sequence
-import os
-import tempfile
 
 import keras
 import tensorflow as tf
+
+from tfmodels.atomic_files import write_text
 
 VOCABULARY_FILE = "vocabulary.txt"
 
@@ -45,8 +45,4 @@ def save_vocabulary(vectorizer: keras.layers.TextVectorization, path: str) -> No
   for token in vocabulary:
     if "\n" in token:
       raise ValueError(f"Vocabulary token {token!r} holds a newline; it cannot be stored one token a line.")
-  directory = os.path.dirname(os.path.abspath(path))
-  with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=".tmp") as f:
-    f.write("".join(token + "\n" for token in vocabulary))
-  os.chmod(f.name, 0o644)  # Temporary files are private; the vocabulary travels with the model.
-  os.replace(f.name, path)
+  write_text(path, "".join(token + "\n" for token in vocabulary))

@@ -16,9 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels import data as data_lib
+from tfmodels.atomic_files import write_json
 from tfmodels.training.history_plot import save_figure
 from tfmodels.training.language_model_data import bigram_reference_perplexity
-from tfmodels.training.atomic_files import write_json
 from tfmodels.training.model_artifact import ArtifactError, ModelArtifact
 from tfmodels.training.writable_directory import check_writable_dir
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import matplotlib
+
+from tfmodels.atomic_files import writing
 
 matplotlib.use("Agg")  # Files only: no display is needed or wanted.
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
@@ -29,9 +28,6 @@ def plot_history(history: list[dict], path: str, title: str) -> None:
 
 def save_figure(figure, path: str) -> None:
   """Saves a matplotlib figure atomically and closes it."""
-  directory = os.path.dirname(os.path.abspath(path))
-  with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".png") as f:
-    figure.savefig(f, format="png", dpi=100)
-  os.chmod(f.name, 0o644)  # Temporary files are private; the picture is for everyone who can read the directory.
-  os.replace(f.name, path)
+  with writing(path) as temporary:
+    figure.savefig(temporary, format="png", dpi=100)
   plt.close(figure)

@@ -16,9 +16,9 @@ import os
 import keras
 import numpy as np
 
+from tfmodels.atomic_files import write_text
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.preprocessing.text_vectorizer import VOCABULARY_FILE
-from tfmodels.training.atomic_files import write_text
 from tfmodels.training.model_artifact import CONFIG_FILE, MODEL_FILE, read_json
 
 PRETRAINING_DIR = "pretraining"

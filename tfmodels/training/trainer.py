@@ -30,6 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfmodels.atomic_files import write_json, write_text, writing
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
 from tfmodels.training import distribution
@@ -40,7 +41,6 @@ from tfmodels.training.history_plot import plot_history
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
 from tfmodels.training import pretraining
 from tfmodels.training.pretraining_data import OBJECTIVES, pretraining_data
-from tfmodels.training.atomic_files import write_json, write_text
 from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
                                               is_disk_full, read_json)
 from tfmodels.training.writable_directory import check_writable_dir
@@ -494,7 +494,7 @@ class Trainer:
 
   def _finish(self, model: keras.Model, evaluation: dict, history: list[dict]) -> None:
     model_path = os.path.join(self.write_dir, MODEL_FILE)
-    _write_atomically(model.save, model_path, os.path.join(self.write_dir, "model.tmp.keras"), _weight_bytes(model))
+    _write_atomically(model.save, model_path, ".keras", _weight_bytes(model))
     write_json(os.path.join(self.write_dir, EVALUATION_FILE), evaluation)
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=[field.name for field in dataclasses.fields(EpochResult)])
@@ -651,7 +651,7 @@ def _lock_model_dir(model_dir: str):
 
 
 def _save_weights_atomically(model: keras.Model, path: str) -> None:
-  _write_atomically(model.save_weights, path, path.replace(".weights.h5", ".tmp.weights.h5"), _weight_bytes(model))
+  _write_atomically(model.save_weights, path, ".weights.h5", _weight_bytes(model))
 
 
 def _weight_bytes(model: keras.Model) -> int:
@@ -662,8 +662,9 @@ def _weight_bytes(model: keras.Model) -> int:
 _WRITE_MARGIN_BYTES = 256 << 10
 
 
-def _write_atomically(save: Callable[[str], None], path: str, temporary: str, expected_bytes: int) -> None:
-  """`save(temporary)`, then renamed to `path`; a failed save leaves `path` as it was and no temporary file.
+def _write_atomically(save: Callable[[str], None], path: str, suffix: str, expected_bytes: int) -> None:
+  """`save(temporary)` into a temporary file ending in `suffix` (Keras picks the format by it), then published onto
+  `path` (`tfmodels.atomic_files.writing`); a failed save leaves `path` as it was and no temporary file.
 
   A disk without room for `expected_bytes` is refused before anything is written: h5py, writing onto a full disk,
   reports errors while its files are collected and can crash the process when it exits.
@@ -672,19 +673,17 @@ def _write_atomically(save: Callable[[str], None], path: str, temporary: str, ex
   free = shutil.disk_usage(directory).free
   if free < expected_bytes + _WRITE_MARGIN_BYTES:
     raise OSError(errno.ENOSPC, f"{free:,} bytes free, about {expected_bytes + _WRITE_MARGIN_BYTES:,} needed", path)
-  failure = None
-  with _quiet_file_closing():
-    try:
-      save(temporary)
-    except OSError as error:
-      # A new error without the traceback, whose frames hold the half-written file objects: they are collected
-      # when this block ends.
-      failure = OSError(error.errno, error.strerror or str(error), temporary)
-  if failure is not None:
-    with contextlib.suppress(OSError):
-      os.remove(temporary)
-    raise failure
-  os.replace(temporary, path)
+  with writing(path, suffix) as temporary:
+    failure = None
+    with _quiet_file_closing():
+      try:
+        save(temporary)
+      except OSError as error:
+        # A new error without the traceback, whose frames hold the half-written file objects: they are collected
+        # when this block ends.
+        failure = OSError(error.errno, error.strerror or str(error), temporary)
+    if failure is not None:
+      raise failure
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""The trained-model directory: what the trainer writes and what evaluation and export read.
+"""The trained-model directory: what the trainer writes and what evaluation and export read, both through
+`ModelArtifact` (its static `write_*` methods, and `load` and the reading methods).
 
 Layout of `model_dir`:
   config.json        the ExperimentConfig of the run
@@ -19,15 +20,21 @@ damaged directory at once; loading the model, its data or its text preprocessing
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import dataclasses
 import errno
+import io
 import json
 import os
-from typing import TYPE_CHECKING, Any
+import shutil
+import sys
+from typing import TYPE_CHECKING, Any, Callable
 import zipfile
 
 from edge.char_vocabulary import VOCABULARY_FILE as CHAR_VOCABULARY_FILE
 from edge.char_vocabulary import CharVocabulary
+from tfmodels.atomic_files import write_json, write_text, writing
 from tfmodels.config import DataConfig, ExperimentConfig
 from tfmodels.training.artifact_error import ArtifactError
 
@@ -40,6 +47,9 @@ CONFIG_FILE = "config.json"
 DATASET_FILE = "dataset.json"
 MODEL_FILE = "model.keras"
 EVALUATION_FILE = "evaluation.json"
+HISTORY_FILE = "history.json"
+HISTORY_CSV = "history.csv"
+CURVES_PNG = "training_curves.png"
 
 
 # The way out of a damaged file in a model directory.
@@ -145,6 +155,46 @@ class ModelArtifact:
           f"{list(self.label_names)}. Give data with the same label names.")
     return dataset
 
+  # Writing: the trainer's. Each file is written whole or not at all (`tfmodels.atomic_files`).
+
+  @staticmethod
+  def write_description(model_dir: str, config: ExperimentConfig, dataset: dict) -> None:
+    """`config.json` and `dataset.json`: what the run is, written before its first epoch."""
+    write_json(os.path.join(model_dir, CONFIG_FILE), config.to_dict())
+    write_json(os.path.join(model_dir, DATASET_FILE), dataset)
+
+  @staticmethod
+  def write_history(model_dir: str, history: list[dict]) -> None:
+    """`history.json`: one entry of figures per completed epoch."""
+    write_json(os.path.join(model_dir, HISTORY_FILE), history)
+
+  @staticmethod
+  def read_history(model_dir: str) -> list[dict]:
+    """The epochs `write_history` recorded; none when it has not written yet."""
+    path = os.path.join(model_dir, HISTORY_FILE)
+    return read_json(path) if os.path.exists(path) else []
+
+  @staticmethod
+  def save_weights(model: "keras.Model", path: str) -> None:
+    """A Keras weights file (`.weights.h5`), refused before anything is written when the disk lacks room for it."""
+    _write_atomically(model.save_weights, path, ".weights.h5", _weight_bytes(model))
+
+  @staticmethod
+  def write_trained(model_dir: str, model: "keras.Model", evaluation: dict, history: list[dict],
+                    columns: list[str], title: str) -> None:
+    """What a finished run leaves: `model.keras`, `evaluation.json`, `history.csv` (`columns`) and
+    `training_curves.png` (titled `title`)."""
+    from tfmodels.training.history_plot import plot_history  # pylint: disable=g-import-not-at-top  (matplotlib)
+    _write_atomically(model.save, os.path.join(model_dir, MODEL_FILE), ".keras", _weight_bytes(model))
+    write_json(os.path.join(model_dir, EVALUATION_FILE), evaluation)
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(history)
+    write_text(os.path.join(model_dir, HISTORY_CSV), table.getvalue())
+    if history:
+      plot_history(history, os.path.join(model_dir, CURVES_PNG), title=title)
+
   def load_model(self) -> keras.Model:
     import keras  # pylint: disable=g-import-not-at-top,redefined-outer-name
     import tfmodels.models  # pylint: disable=g-import-not-at-top,unused-import  (registers the classes to load)
@@ -186,3 +236,50 @@ def _check_model_file(path: str) -> None:
 def is_disk_full(error: BaseException) -> bool:
   """Whether `error` (Python's, h5py's or TensorFlow's) says a write found no space left on its device."""
   return getattr(error, "errno", None) == errno.ENOSPC or "No space left on device" in str(error)
+
+
+def _weight_bytes(model: "keras.Model") -> int:
+  import numpy as np  # pylint: disable=g-import-not-at-top  (reading a directory needs none of it)
+  return sum(int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize for variable in model.weights)
+
+
+# Room kept on the disk beyond a file's expected size (HDF5 and zip headers, the config inside model.keras).
+_WRITE_MARGIN_BYTES = 256 << 10
+
+
+def _write_atomically(save: Callable[[str], None], path: str, suffix: str, expected_bytes: int) -> None:
+  """`save(temporary)` into a temporary file ending in `suffix` (Keras picks the format by it), then published onto
+  `path` (`tfmodels.atomic_files.writing`); a failed save leaves `path` as it was and no temporary file.
+
+  A disk without room for `expected_bytes` is refused before anything is written: h5py, writing onto a full disk,
+  reports errors while its files are collected and can crash the process when it exits.
+  """
+  directory = os.path.dirname(os.path.abspath(path))
+  free = shutil.disk_usage(directory).free
+  if free < expected_bytes + _WRITE_MARGIN_BYTES:
+    raise OSError(errno.ENOSPC, f"{free:,} bytes free, about {expected_bytes + _WRITE_MARGIN_BYTES:,} needed", path)
+  with writing(path, suffix) as temporary:
+    failure = None
+    with _quiet_file_closing():
+      try:
+        save(temporary)
+      except OSError as error:
+        # A new error without the traceback, whose frames hold the half-written file objects: they are collected
+        # when this block ends.
+        failure = OSError(error.errno, error.strerror or str(error), temporary)
+    if failure is not None:
+      raise failure
+
+
+@contextlib.contextmanager
+def _quiet_file_closing():
+  """h5py reports a file it fails to close (a full disk) as an 'Exception ignored' traceback when the file object is
+  collected; the write error itself is raised and reported, so those reports are dropped while saving."""
+  hook = sys.unraisablehook
+  sys.unraisablehook = lambda unraisable: None
+  try:
+    yield
+  finally:
+    import gc  # pylint: disable=g-import-not-at-top
+    gc.collect()  # collects the failed file objects now, while their reports are dropped
+    sys.unraisablehook = hook

@@ -11,11 +11,8 @@ a resumed run sees the batches an uninterrupted one would have seen.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import errno
 import fcntl
-import io
 import logging as logging_lib
 import math
 import os
@@ -30,19 +27,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.atomic_files import write_json, write_text, writing
 from tfmodels.config import ConfigError, ExperimentConfig
 from tfmodels.models import build_model
 from tfmodels.training import distribution
 from tfmodels.training.augmentation import augmentation
 from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
-from tfmodels.training.history_plot import plot_history
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
 from tfmodels.training import pretraining
 from tfmodels.training.pretraining_data import OBJECTIVES, pretraining_data
-from tfmodels.training.model_artifact import (CONFIG_FILE, DATASET_FILE, EVALUATION_FILE, MODEL_FILE, ArtifactError,
-                                              is_disk_full, read_json)
+from tfmodels.training.model_artifact import CONFIG_FILE, ArtifactError, ModelArtifact, is_disk_full, read_json
 from tfmodels.training.writable_directory import check_writable_dir
 from tfmodels.training.task_data import TaskData
 from tfmodels.user_error import UserError
@@ -50,7 +44,6 @@ from tfmodels.user_error import UserError
 BEST_WEIGHTS_FILE = "best.weights.h5"
 # The most the training shuffle buffer may hold (besides its `data.shuffle_buffer` examples).
 SHUFFLE_BUFFER_BYTES = 256 << 20
-HISTORY_FILE = "history.json"
 # Held (flock) by the training that writes a model directory; the kernel releases it when that process ends, however
 # it ends, so a killed run never leaves a stale lock behind and the file's existence means nothing.
 LOCK_FILE = ".train.lock"
@@ -146,7 +139,7 @@ class Trainer:
             f"0 (now --params=data.validation_fraction={config.data.validation_fraction:g},data.test_fraction="
             f"{config.data.test_fraction:g}) or supply them (README, Data).")
       os.makedirs(self.write_dir, exist_ok=True)
-      self._write_run_description(data)
+      ModelArtifact.write_description(self.write_dir, config, data.description)
       created = lock_created = False  # the directory now describes this run: a later failure keeps it, to resume
       encoder_dir, encoder = self._pretrained_encoder() if pretraining.wants_pretraining(config) else (None, None)
       with self.strategy.scope():
@@ -206,7 +199,9 @@ class Trainer:
                     "weights_fingerprint": weights_fingerprint(model), **data.test_figures(test_loss)}
       if choice:
         evaluation["pretraining"] = choice
-      self._finish(model, evaluation, history)
+      ModelArtifact.write_trained(self.write_dir, model, evaluation, history,
+                                  columns=[field.name for field in dataclasses.fields(EpochResult)],
+                                  title=f"{config.model.name} on {config.data.dataset}")
       self.trained_model, self.history = model, history
       if "baseline_accuracy" in evaluation and self.compare_with_baseline:
         self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
@@ -432,10 +427,10 @@ class Trainer:
         tf.summary.scalar(key, getattr(result, key))
     writer.flush()
     if _best_epoch(history, self.config.trainer.best_metric) == result.epoch:
-      _save_weights_atomically(model, os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
+      ModelArtifact.save_weights(model, os.path.join(self.write_dir, BEST_WEIGHTS_FILE))
     # The history is written before the checkpoint that makes this epoch count as done, so a resumed run always
     # finds the history of every completed epoch.
-    write_json(os.path.join(self.write_dir, HISTORY_FILE), history)
+    ModelArtifact.write_history(self.write_dir, history)
     epoch_var.assign(result.epoch)
     manager.save(checkpoint_number=result.epoch)
 
@@ -460,8 +455,7 @@ class Trainer:
           f"No checkpoint in {directory} can be read: they are truncated or damaged. Delete that folder to train "
           "from the first epoch again, or train into a new --model_dir.")
     completed = int(epoch_var.numpy())
-    history_path = os.path.join(self.model_dir, HISTORY_FILE)
-    history = read_json(history_path) if os.path.exists(history_path) else []
+    history = ModelArtifact.read_history(self.model_dir)
     self.log(f"Resuming after epoch {completed} from {latest}.")
     return [entry for entry in history if entry["epoch"] <= completed]
 
@@ -488,22 +482,6 @@ class Trainer:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
 
-  def _write_run_description(self, data: TaskData) -> None:
-    write_json(os.path.join(self.write_dir, CONFIG_FILE), self.config.to_dict())
-    write_json(os.path.join(self.write_dir, DATASET_FILE), data.description)
-
-  def _finish(self, model: keras.Model, evaluation: dict, history: list[dict]) -> None:
-    model_path = os.path.join(self.write_dir, MODEL_FILE)
-    _write_atomically(model.save, model_path, ".keras", _weight_bytes(model))
-    write_json(os.path.join(self.write_dir, EVALUATION_FILE), evaluation)
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=[field.name for field in dataclasses.fields(EpochResult)])
-    writer.writeheader()
-    writer.writerows(history)
-    write_text(os.path.join(self.write_dir, "history.csv"), table.getvalue())
-    if history:
-      plot_history(history, os.path.join(self.write_dir, "training_curves.png"),
-                   title=f"{self.config.model.name} on {self.config.data.dataset}")
 
 
 class _Steps:
@@ -650,52 +628,4 @@ def _lock_model_dir(model_dir: str):
   return lock
 
 
-def _save_weights_atomically(model: keras.Model, path: str) -> None:
-  _write_atomically(model.save_weights, path, ".weights.h5", _weight_bytes(model))
-
-
-def _weight_bytes(model: keras.Model) -> int:
-  return sum(int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize for variable in model.weights)
-
-
-# Room kept on the disk beyond a file's expected size (HDF5 and zip headers, the config inside model.keras).
-_WRITE_MARGIN_BYTES = 256 << 10
-
-
-def _write_atomically(save: Callable[[str], None], path: str, suffix: str, expected_bytes: int) -> None:
-  """`save(temporary)` into a temporary file ending in `suffix` (Keras picks the format by it), then published onto
-  `path` (`tfmodels.atomic_files.writing`); a failed save leaves `path` as it was and no temporary file.
-
-  A disk without room for `expected_bytes` is refused before anything is written: h5py, writing onto a full disk,
-  reports errors while its files are collected and can crash the process when it exits.
-  """
-  directory = os.path.dirname(os.path.abspath(path))
-  free = shutil.disk_usage(directory).free
-  if free < expected_bytes + _WRITE_MARGIN_BYTES:
-    raise OSError(errno.ENOSPC, f"{free:,} bytes free, about {expected_bytes + _WRITE_MARGIN_BYTES:,} needed", path)
-  with writing(path, suffix) as temporary:
-    failure = None
-    with _quiet_file_closing():
-      try:
-        save(temporary)
-      except OSError as error:
-        # A new error without the traceback, whose frames hold the half-written file objects: they are collected
-        # when this block ends.
-        failure = OSError(error.errno, error.strerror or str(error), temporary)
-    if failure is not None:
-      raise failure
-
-
-@contextlib.contextmanager
-def _quiet_file_closing():
-  """h5py reports a file it fails to close (a full disk) as an 'Exception ignored' traceback when the file object is
-  collected; the write error itself is raised and reported, so those reports are dropped while saving."""
-  hook = sys.unraisablehook
-  sys.unraisablehook = lambda unraisable: None
-  try:
-    yield
-  finally:
-    import gc  # pylint: disable=g-import-not-at-top
-    gc.collect()  # collects the failed file objects now, while their reports are dropped
-    sys.unraisablehook = hook
 

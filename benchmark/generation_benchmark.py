@@ -75,7 +75,7 @@ def measure(model_dirs: dict[str, str], work_dir: str, rounds: int,
 def _miss_cause(speedup: generation_speedup.GenerationSpeedup, path: str) -> str:
   """Where the cached path's time goes, from the measured calls and the decode signature's operators."""
   from edge.model_metadata import ModelMetadata  # pylint: disable=g-import-not-at-top
-  from export.tflite_ops import TfliteOps  # pylint: disable=g-import-not-at-top
+  from export.tflite.tflite_ops import TfliteOps  # pylint: disable=g-import-not-at-top
 
   window = ModelMetadata.read(ModelMetadata.path_for(path)).language_model.sequence_length
   operators = TfliteOps.read(path, signature="decode").count

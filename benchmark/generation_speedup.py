@@ -2,7 +2,7 @@
 
 `full_window_file` converts the language model as the export wrote it before the cached signatures: one next-token
 subgraph that reads a whole window per character (an `LstmLm` as fused LSTM ops, a `TransformerLm` with
-quantization-friendly masking: `export.next_token_graph.tflite_position_logits`), float32. `measure_speedup` then
+quantization-friendly masking: `export.tflite.next_token_graph.tflite_position_logits`), float32. `measure_speedup` then
 generates `GENERATED_CHARACTERS` greedy characters after a prompt with both files, in alternating rounds, one thread:
 the full window through `TextGenerator` over that file's next-token function (one window per character), the
 exported float32 file through `EdgeLanguageModel.generator()` (prefill once, a decode step per character, half a
@@ -68,8 +68,8 @@ def full_window_file(model_dir: str, work_dir: str) -> str:
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
-  from export.next_token_graph import next_token_logits, tflite_position_logits  # pylint: disable=g-import-not-at-top
-  from export import tflite_conversion  # pylint: disable=g-import-not-at-top
+  from export.tflite.next_token_graph import next_token_logits, tflite_position_logits  # pylint: disable=g-import-not-at-top
+  from export.tflite import tflite_conversion  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
 
   artifact = ModelArtifact.load(model_dir)
@@ -166,9 +166,9 @@ def measure_serving(model_dir: str, saved_model_dir: str, prompt: str, rounds: i
   alternating, greedy, one prompt; medians of `rounds` after a warm-up."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
-  from export.graph_text_generator import GraphTextGenerator  # pylint: disable=g-import-not-at-top
-  from export.language_model_saved_model import GENERATE_INPUTS  # pylint: disable=g-import-not-at-top
-  from export.next_token_graph import keras_position_logits  # pylint: disable=g-import-not-at-top
+  from export.serving.graph_text_generator import GraphTextGenerator  # pylint: disable=g-import-not-at-top
+  from export.serving.language_model_saved_model import GENERATE_INPUTS  # pylint: disable=g-import-not-at-top
+  from export.tflite.next_token_graph import keras_position_logits  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
 
   artifact = ModelArtifact.load(model_dir)

@@ -10,7 +10,7 @@ from edge.model_metadata import DECODE, PREFILL, TensorInfo
 
 
 class CachedSignatures:
-  """Runs a file's `prefill` and `decode` signatures (`export.next_token_graph.generation_signatures`) and holds
+  """Runs a file's `prefill` and `decode` signatures (`export.tflite.next_token_graph.generation_signatures`) and holds
   their cache as float32 numpy arrays between the calls: `prefill` fills it, and each `decode` adds what it returns
   (an LSTM's new states, or a transformer's key and value of the position, written there).
 

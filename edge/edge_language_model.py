@@ -16,7 +16,7 @@ from edge.tflite_model import TfliteModel
 class EdgeLanguageModel:
   """Continues texts with an exported `.tflite` language model and the metadata written beside it.
 
-  The file's `prefill` and `decode` signatures (`export.next_token_graph.generation_signatures`) run generation in
+  The file's `prefill` and `decode` signatures (`export.tflite.next_token_graph.generation_signatures`) run generation in
   constant work per token: `prefill(window, length)` reads a right-padded window and returns the logits of the token
   after it, `decode(token, position)` reads one token and returns the logits of the next. The cache (keys and
   values, or LSTM states) is held between the calls as float32 numpy arrays (`CachedSignatures`, which quantizes it

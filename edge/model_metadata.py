@@ -2,7 +2,7 @@
 
 `OUT/tflite/NAME_MODE.tflite` is described by `OUT/tflite/NAME_MODE.json` (`ModelMetadata.path_for`), and the same
 JSON is inside the file itself, as the associated file `tfmodels_metadata.json` of its standard TFLite metadata
-(`export/tflite_metadata.py`; `ModelMetadata.read_embedded`), so that the `.tflite` alone is enough. The exporter
+(`export/tflite/tflite_metadata.py`; `ModelMetadata.read_embedded`), so that the `.tflite` alone is enough. The exporter
 writes both and the edge runtime reads them with this one class, so the format has a single definition. A file looks
 like:
 
@@ -42,7 +42,7 @@ edge runtime needs):
 A language-model file holds two signatures (`language_model.signatures`), which share one copy of the weights:
 `prefill`, whose `tokens` input and `logits` output `input` and `output` describe (a right-padded window in, the
 logits of the token after its last real one out: the next-token model), and `decode`; `language_model.cache` names
-their cache tensors in order (`export.next_token_graph.generation_signatures`). A file with no `signatures` (older
+their cache tensors in order (`export.tflite.next_token_graph.generation_signatures`). A file with no `signatures` (older
 exports) holds the next-token model alone, as its single subgraph.
 """
 
@@ -64,12 +64,12 @@ from tfmodels.atomic_files import write_text
 
 FORMAT_VERSION = 1
 # The name of this metadata inside a `.tflite` file: an associated file of its standard TFLite metadata
-# (`export/tflite_metadata.py`), in the zip archive appended to the model.
+# (`export/tflite/tflite_metadata.py`), in the zip archive appended to the model.
 EMBEDDED_NAME = "tfmodels_metadata.json"
 # The signatures of a cached language-model file; `input` and `output` describe PREFILL's `tokens` and `logits`.
 PREFILL, DECODE = "prefill", "decode"
 TASKS = ("image_classification", "text_classification", "language_model")
-# The TFLite modes, in their order everywhere: the one list (export/tflite_modes.py maps each to its converter
+# The TFLite modes, in their order everywhere: the one list (export/tflite/tflite_modes.py maps each to its converter
 # settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
 MODES = ("float32", "float16", "dynamic_int8", "full_int8")
 # The modes whose files hold int8 weights: they share the int8 gates.

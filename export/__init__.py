@@ -4,19 +4,12 @@ Entry point: `export.exporter.Exporter(model_dir, export_dir, ...).run()` (or `t
   exporter            orchestrates one export (staging, publishing, conversion, gates) and writes the report
   export_config       the export's settings (`ExportConfig`)
   tasks/              what depends on the kind of model: `ClassifierTask`, `LanguageModelTask` (`task_for`)
-  saved_model_export  serving signatures on raw inputs; versioned, atomic publication
-  warmup_requests     TF Serving warmup requests inside each version
-  serving_repository  OUT/serving as TF Serving reads it: models.config, version labels, pruning
-  batching_parameters TF Serving's batching parameters file
-  tflite_modes        the table of TFLite modes (`MODES`) and their converter settings
-  tflite_conversion   conversion SavedModel, and one converter subprocess per mode
-  lstm_graph          fused (or unrolled) LSTM graphs for the converter
-  language_model_saved_model  their serving signatures: next token, and generation in the graph
-  graph_text_generator        the generation loop as a TensorFlow graph
-  next_token_graph            a language model as a next-token function, for serving and the converter
+  artifact_result     one artifact's entry of the report (`ArtifactResult`)
+  serving/            the serving SavedModel, its warmup requests and the TF Serving repository
+  tflite/             the TFLite modes, conversion, graphs for the converter, the metadata inside each file
   next_token_verification     test windows and figures (perplexity, agreement) of language models
-  transformer_graph           attention masking for the converter that full-integer quantization survives
-  tflite_ops          ops, versions and Flex/custom ops of a `.tflite` file
+  target_recommendation       which file to ship to CPU, GPU and NPU/MCU
+  work_directories    staging directories beside what they replace, and their clean-up
   verification        runs artifacts and measures them against Keras
   verification_gates  the per-mode thresholds
   export_report       report.json, report.md and the charts

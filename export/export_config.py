@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from export import serving_repository
+from export.serving import serving_repository
 from export import verification_set
 from export.export_error import ExportError
-from export.lstm_graph import LSTM_GRAPHS
-from export.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
+from export.tflite.lstm_graph import LSTM_GRAPHS
+from export.tflite.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
 from export.verification_gates import VerificationGates
 
 

@@ -44,18 +44,18 @@ from edge.model_metadata import ModelMetadata
 from edge.op_delegation import OpDelegation
 from export import export_report
 from export.artifact_result import SAVED_MODEL, ArtifactResult
-from export import serving_repository
-from export import serving_versions
-from export import tflite_metadata
+from export.serving import serving_repository
+from export.serving import serving_versions
+from export.tflite import tflite_metadata
 from export import verification
 from export import work_directories
 from export.export_config import ExportConfig
 from export.export_error import ExportError
 from export.target_recommendation import recommend
 from export.tasks import task_for
-from export.tflite_conversion import ConversionResult, convert_in_subprocess
-from export.tflite_modes import MODE_NAMES, TfliteMode
-from export.tflite_ops import TfliteOps
+from export.tflite.tflite_conversion import ConversionResult, convert_in_subprocess
+from export.tflite.tflite_modes import MODE_NAMES, TfliteMode
+from export.tflite.tflite_ops import TfliteOps
 from export.verification_gates import BATCH_CHECK_SIZE, VerificationGates
 from export.verification_set import VerificationSet
 from tfmodels.atomic_files import publish, writing

@@ -22,7 +22,7 @@ import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, t
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 
-from export.tflite_modes import MODE_NAMES  # pylint: disable=g-import-not-at-top
+from export.tflite.tflite_modes import MODE_NAMES  # pylint: disable=g-import-not-at-top
 from export.verification_gates import VerificationGates  # pylint: disable=g-import-not-at-top
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
@@ -54,7 +54,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from export.serving_repository import parse_labels  # pylint: disable=g-import-not-at-top
+  from export.serving.serving_repository import parse_labels  # pylint: disable=g-import-not-at-top
   from tfmodels.training.model_artifact import ModelArtifact  # pylint: disable=g-import-not-at-top
   gates = VerificationGates(**{name: flag.value for name, flag in _GATE_FLAGS.items() if flag.value is not None})
   with cli.user_errors_exit():

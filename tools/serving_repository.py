@@ -31,7 +31,7 @@ def main(argv):
   if changes_model and not _MODEL.value:
     raise app.UsageError("--label, --remove_label and --keep need --model=NAME.")
   from tfmodels import cli  # pylint: disable=g-import-not-at-top
-  from export import serving_repository  # pylint: disable=g-import-not-at-top
+  from export.serving import serving_repository  # pylint: disable=g-import-not-at-top
   with cli.user_errors_exit():
     repository = serving_repository.ServingRepository.existing(_SERVING_DIR.value)
     if changes_model or _SERVING_BASE_PATH.value is not None:

@@ -8,14 +8,14 @@ import numpy as np
 import tensorflow as tf
 
 from edge.model_metadata import ImageInfo, ModelMetadata, TextInfo
-from export import saved_model_export
+from export.serving import saved_model_export
 from export import verification
-from export import warmup_requests
+from export.serving import warmup_requests
 from export.artifact_result import ArtifactResult
-from export.lstm_graph import fused_lstm_logits, unrolled_copy
-from export.micro_check import MICRO_EXAMPLES, check_on_micro
+from export.tflite.lstm_graph import fused_lstm_logits, unrolled_copy
+from export.tflite.micro_check import MICRO_EXAMPLES, check_on_micro
 from export.tasks.export_task import ExportTask
-from export.tflite_modes import TfliteMode
+from export.tflite.tflite_modes import TfliteMode
 from export.verification_set import VerificationSet
 from tfmodels.models.lstm_classifier import LstmClassifier
 

@@ -17,12 +17,12 @@ import numpy as np
 import tensorflow as tf
 
 from edge.model_metadata import ModelMetadata
-from export import serving_versions
+from export.serving import serving_versions
 from export import verification
 from export.artifact_result import ArtifactResult
 from export.export_config import ExportConfig
-from export.tflite_conversion import write_conversion_saved_model
-from export.tflite_modes import TfliteMode
+from export.tflite.tflite_conversion import write_conversion_saved_model
+from export.tflite.tflite_modes import TfliteMode
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.training.model_artifact import ModelArtifact

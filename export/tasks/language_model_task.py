@@ -39,18 +39,18 @@ from edge.char_vocabulary import UNKNOWN
 from edge.edge_language_model import EdgeLanguageModel
 from edge.model_metadata import LanguageModelInfo, ModelMetadata
 from edge.text_generator import TextGenerator
-from export import language_model_saved_model
+from export.serving import language_model_saved_model
 from export import next_token_verification
-from export import warmup_requests
+from export.serving import warmup_requests
 from export.artifact_result import ArtifactResult
-from export.decode_path_runner import DecodePathRunner
+from export.tflite.decode_path_runner import DecodePathRunner
 from export.export_config import ExportConfig
 from export.export_error import ExportError
-from export.micro_check import MicroCheck
-from export.next_token_graph import DECODE, PREFILL, generation_signatures
+from export.tflite.micro_check import MicroCheck
+from export.tflite.next_token_graph import DECODE, PREFILL, generation_signatures
 from export.tasks.export_task import FIGURES, ExportTask
-from export.tflite_conversion import write_signature_samples, write_signatures_saved_model
-from export.tflite_modes import TfliteMode
+from export.tflite.tflite_conversion import write_signature_samples, write_signatures_saved_model
+from export.tflite.tflite_modes import TfliteMode
 from export.verification_set import VerificationSet
 from tfmodels import data as data_lib
 from tfmodels.data import stream_sample

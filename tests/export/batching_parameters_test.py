@@ -1,9 +1,9 @@
-"""Tests of export/batching_parameters.py: TF Serving's BatchingParameters text format, checked against its schema."""
+"""Tests of export/serving/batching_parameters.py: TF Serving's BatchingParameters text format, checked against its schema."""
 
 from google.protobuf import text_format
 import pytest
 
-from export.batching_parameters import SCHEMA, BatchingParameters
+from export.serving.batching_parameters import SCHEMA, BatchingParameters
 from export.export_error import ExportError
 
 

@@ -13,15 +13,15 @@ from tensorflow_serving.config import model_server_config_pb2
 from edge import EdgeClassifier, ModelMetadata
 from export import export_report
 from export import exporter
-from export import saved_model_export
+from export.serving import saved_model_export
 from export import verification
-from export.batching_parameters import BatchingParameters
+from export.serving.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from export.exporter import Exporter
-from export.serving_repository import ServingRepository
+from export.serving.serving_repository import ServingRepository
 from export.tasks import classifier_task
-from export.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
-from export.warmup_requests import read_warmup_requests
+from export.tflite.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
+from export.serving.warmup_requests import read_warmup_requests
 from export.verification_gates import VerificationGates
 from tests.export.conftest import TEXT_EXAMPLES
 from tests.testing.model_test_case import digits_pixels
@@ -383,7 +383,7 @@ def test_text_models_pass_in_every_mode(model, request, tmp_path):
 
 
 def test_augmentation_is_no_part_of_the_exported_model(digits_model_dir, digits_export, tmp_path):
-  from export.tflite_ops import TfliteOps
+  from export.tflite.tflite_ops import TfliteOps
   from tfmodels.training.experiment import config_from_flags, train
   # The digits preset's model, trained with every image augmentation on (the plain one is trained without any).
   augmented_dir = str(tmp_path / "augmented")

@@ -1,4 +1,4 @@
-"""Tests of export/graph_text_generator.py: the in-graph loop against `TextGenerator`, with a bigram table as model."""
+"""Tests of export/serving/graph_text_generator.py: the in-graph loop against `TextGenerator`, with a bigram table as model."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import tensorflow as tf
 
 from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
 from edge.text_generator import TextGenerator
-from export.graph_text_generator import GraphTextGenerator
-from export.language_model_saved_model import GENERATE_INPUTS
+from export.serving.graph_text_generator import GraphTextGenerator
+from export.serving.language_model_saved_model import GENERATE_INPUTS
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a bird sang in the tree by the pond; the fox ran off."
 VOCABULARY = CharVocabulary.build([TEXT], max_size=64)

@@ -14,8 +14,8 @@ from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
 from export.export_error import ExportError
 from export.exporter import Exporter
 from export.tasks.language_model_task import LanguageModelTask
-from export.tflite_ops import TfliteOps
-from export.warmup_requests import read_warmup_requests
+from export.tflite.tflite_ops import TfliteOps
+from export.serving.warmup_requests import read_warmup_requests
 from tests.testing.language_models import (ARCHITECTURES, PROMPTS, SEQUENCE_LENGTH, TEST_GATES, TEST_WINDOWS,
                                            exported_language_model, trained_language_model)
 from tfmodels.generation import KerasNextToken

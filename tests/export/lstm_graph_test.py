@@ -1,4 +1,4 @@
-"""Tests of export/lstm_graph.py: the fused and unrolled LSTM graphs give the Keras model's logits, in TFLite too."""
+"""Tests of export/tflite/lstm_graph.py: the fused and unrolled LSTM graphs give the Keras model's logits, in TFLite too."""
 
 import keras
 import numpy as np
@@ -7,9 +7,9 @@ import tensorflow as tf
 from tensorflow.lite.tools import flatbuffer_utils
 
 from ai_edge_litert import schema_py_generated as schema
-from export.lstm_graph import fused_lstm_logits, unrolled_copy
-from export.tflite_conversion import convert, fused_lstm_ops, write_conversion_saved_model
-from export.tflite_ops import TfliteOps
+from export.tflite.lstm_graph import fused_lstm_logits, unrolled_copy
+from export.tflite.tflite_conversion import convert, fused_lstm_ops, write_conversion_saved_model
+from export.tflite.tflite_ops import TfliteOps
 from export.verification import GateRunner
 from tests.testing.model_test_case import DIGITS_VOCAB_SIZE, digits_token_ids
 from tfmodels.models.lstm_classifier import LstmClassifier

@@ -1,11 +1,11 @@
-"""Tests of export/micro_check.py on real TensorFlow Lite Micro."""
+"""Tests of export/tflite/micro_check.py on real TensorFlow Lite Micro."""
 
 import numpy as np
 import tensorflow as tf
 
 from edge.model_metadata import TensorInfo
-from export.micro_check import check_on_micro
-from export.tflite_ops import TfliteOps
+from export.tflite.micro_check import check_on_micro
+from export.tflite.tflite_ops import TfliteOps
 from export.verification import GateRunner
 
 

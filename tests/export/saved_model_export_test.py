@@ -1,4 +1,4 @@
-"""Tests of export/saved_model_export.py: signatures on raw inputs, versions, atomic publication."""
+"""Tests of export/serving/saved_model_export.py: signatures on raw inputs, versions, atomic publication."""
 
 import io
 import os
@@ -10,8 +10,8 @@ import tensorflow as tf
 
 from edge import ImageLoader
 from export.export_error import ExportError
-from export.saved_model_export import signature_names, write_serving_saved_model
-from export.serving_versions import existing_versions, publish, resolve_version, staging_directory
+from export.serving.saved_model_export import signature_names, write_serving_saved_model
+from export.serving.serving_versions import existing_versions, publish, resolve_version, staging_directory
 from export.verification import OUTPUT_NAMES, run_signature
 from tfmodels import data as data_lib
 from tfmodels.training.model_artifact import ModelArtifact

@@ -1,4 +1,4 @@
-"""Tests of export/serving_repository.py: models.config (parsed back with TF Serving's protos), labels, pruning."""
+"""Tests of export/serving/serving_repository.py: models.config (parsed back with TF Serving's protos), labels, pruning."""
 
 import os
 
@@ -6,9 +6,9 @@ from google.protobuf import text_format
 import pytest
 from tensorflow_serving.config import model_server_config_pb2
 
-from export.batching_parameters import BatchingParameters
+from export.serving.batching_parameters import BatchingParameters
 from export.export_error import ExportError
-from export.serving_repository import ServingRepository, check_options, parse_labels
+from export.serving.serving_repository import ServingRepository, check_options, parse_labels
 
 
 def _repository(tmp_path, versions: dict) -> ServingRepository:

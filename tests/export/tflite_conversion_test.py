@@ -1,4 +1,4 @@
-"""Tests of export/tflite_conversion.py: one converter process per mode, and what a crash leaves behind."""
+"""Tests of export/tflite/tflite_conversion.py: one converter process per mode, and what a crash leaves behind."""
 
 import os
 
@@ -8,9 +8,9 @@ import tensorflow as tf
 from tensorflow.lite.tools import flatbuffer_utils
 
 from ai_edge_litert.interpreter import Interpreter
-from export.tflite_conversion import (ABORT_MODES_VARIABLE, convert_in_subprocess, share_quantization_parameters,
+from export.tflite.tflite_conversion import (ABORT_MODES_VARIABLE, convert_in_subprocess, share_quantization_parameters,
                                       signature_samples, write_conversion_saved_model, write_signature_samples)
-from export.tflite_ops import TfliteOps
+from export.tflite.tflite_ops import TfliteOps
 from tests.testing.language_models import SEQUENCE_LENGTH, exported_language_model
 from tests.testing.model_test_case import digits_pixels
 from tfmodels.models.cnn_classifier import CnnClassifier

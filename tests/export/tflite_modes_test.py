@@ -1,11 +1,11 @@
-"""Tests of export/tflite_modes.py: the mode table and the converter settings of each mode."""
+"""Tests of export/tflite/tflite_modes.py: the mode table and the converter settings of each mode."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from export.export_error import ExportError
-from export.tflite_modes import MODE_NAMES, MODES, parse_modes
+from export.tflite.tflite_modes import MODE_NAMES, MODES, parse_modes
 
 
 def _converter():

@@ -1,11 +1,11 @@
-"""Tests of export/tflite_ops.py: op listing, and the detection of ops LiteRT cannot run."""
+"""Tests of export/tflite/tflite_ops.py: op listing, and the detection of ops LiteRT cannot run."""
 
 import os
 
 import pytest
 import tensorflow as tf
 
-from export.tflite_ops import TfliteOps
+from export.tflite.tflite_ops import TfliteOps
 from tests.testing.language_models import exported_language_model
 
 

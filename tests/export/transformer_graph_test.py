@@ -1,10 +1,10 @@
-"""Tests of export/transformer_graph.py: the quantization-friendly masking computes what Keras computes."""
+"""Tests of export/tflite/transformer_graph.py: the quantization-friendly masking computes what Keras computes."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from export.transformer_graph import int8_friendly_logits
+from export.tflite.transformer_graph import int8_friendly_logits
 from tfmodels.models.transformer_lm import TransformerLm
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export.saved_model_export import write_serving_saved_model
-from export.tflite_conversion import convert, write_conversion_saved_model
+from export.serving.saved_model_export import write_serving_saved_model
+from export.tflite.tflite_conversion import convert, write_conversion_saved_model
 from edge import tflite_runner
 from export.verification import GateRunner, logit_figures, output_failures, per_example_errors, run_signature
 from export.verification_gates import VerificationGates

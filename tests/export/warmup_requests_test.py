@@ -1,4 +1,4 @@
-"""Tests of export/warmup_requests.py: TF Serving warmup records, and those an export puts in its version."""
+"""Tests of export/serving/warmup_requests.py: TF Serving warmup records, and those an export puts in its version."""
 
 import os
 
@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
-from export.warmup_requests import WARMUP_FILE, read_warmup_requests, warmup_requests, write_warmup_requests
+from export.serving.warmup_requests import WARMUP_FILE, read_warmup_requests, warmup_requests, write_warmup_requests
 from tfmodels import data as data_lib
 from tfmodels.training.model_artifact import ModelArtifact
 

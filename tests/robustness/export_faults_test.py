@@ -26,7 +26,7 @@ def _conversion_children(pid: int) -> list[int]:
         command = f.read()
     except (OSError, ValueError):
       continue  # not a process, or one that ended meanwhile
-    if parent == pid and b"export.tflite_conversion" in command:
+    if parent == pid and b"export.tflite.tflite_conversion" in command:
       children.append(int(name))
   return children
 

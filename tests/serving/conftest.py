@@ -19,7 +19,7 @@ import pytest
 import tensorflow as tf
 
 from export.exporter import Exporter
-from export.serving_repository import ServingRepository
+from export.serving.serving_repository import ServingRepository
 from tests.export.conftest import trained_model_dir
 from tests.serving.grpc_stand_in import GrpcStandIn
 from tests.serving.rest_stand_in import RestStandIn

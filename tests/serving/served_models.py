@@ -23,7 +23,7 @@ from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 from tensorflow_serving.config import model_server_config_pb2
 
-from export import warmup_requests
+from export.serving import warmup_requests
 from tests.serving.stand_in_error import StandInError
 
 DEFAULT_SIGNATURE = "serving_default"

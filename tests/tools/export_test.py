@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from export.serving_versions import existing_versions
-from export.warmup_requests import WARMUP_FILE
+from export.serving.serving_versions import existing_versions
+from export.serving.warmup_requests import WARMUP_FILE
 from tests.export.conftest import trained_model_dir
 from tests.serving.served_models import ServedModels
 
@@ -43,7 +43,7 @@ def test_export_writes_verified_artifacts(model_dir, tmp_path):
 # file, creates the file $WRITING names and waits: the test kills the process there, in the middle of writing a version.
 _STALL_MID_WRITE = """
 import os, runpy, sys, time
-from export import warmup_requests
+from export.serving import warmup_requests
 
 def write_part(saved_model_dir, logs):
   path = os.path.join(saved_model_dir, warmup_requests.WARMUP_FILE)

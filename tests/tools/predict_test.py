@@ -51,7 +51,7 @@ def test_images_print_their_labels_without_tensorflow(digits, digit_files):
 
 def test_a_file_alone_predicts_with_the_metadata_inside_it(digits, digit_files, tmp_path):
   from edge import ModelMetadata  # pylint: disable=import-outside-toplevel
-  from export import tflite_metadata  # pylint: disable=import-outside-toplevel
+  from export.tflite import tflite_metadata  # pylint: disable=import-outside-toplevel
   path = digits.tflite["full_int8"]
   alone = tmp_path / "digits_full_int8.tflite"  # no .json beside it
   with open(path, "rb") as f:

@@ -5,7 +5,7 @@ import pathlib
 import subprocess
 import sys
 
-from export.serving_repository import ServingRepository
+from export.serving.serving_repository import ServingRepository
 
 _REPO = pathlib.Path(__file__).resolve().parents[2]
 

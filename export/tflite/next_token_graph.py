@@ -36,8 +36,8 @@ import keras
 import tensorflow as tf
 
 from edge.model_metadata import DECODE, PREFILL
-from export.lstm_graph import fused_lstm_lm_logits
-from export.transformer_graph import int8_friendly_logits
+from export.tflite.lstm_graph import fused_lstm_lm_logits
+from export.tflite.transformer_graph import int8_friendly_logits
 from tfmodels.models.lstm_lm import LstmLm
 from tfmodels.models.transformer_lm import TransformerLm
 

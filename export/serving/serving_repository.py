@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable, Mapping
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
-from export import serving_versions
+from export.serving import serving_versions
 from export import work_directories
-from export.batching_parameters import BatchingParameters
+from export.serving.batching_parameters import BatchingParameters
 from export.export_error import ExportError
 from tfmodels.atomic_files import write_text
 

@@ -27,8 +27,8 @@ import keras
 import tensorflow as tf
 
 from edge.char_vocabulary import CharVocabulary
-from export.graph_text_generator import GraphTextGenerator, never_generated_masked
-from export.next_token_graph import keras_position_logits, next_token_logits
+from export.serving.graph_text_generator import GraphTextGenerator, never_generated_masked
+from export.tflite.next_token_graph import keras_position_logits, next_token_logits
 
 SIGNATURES = ("serving_default", "generate")
 # The inputs of the generate signature, in order, each of shape (batch,).

@@ -7,7 +7,7 @@ lengths keep recurrent layers convertible); which classifiers have a free batch 
 float32 pixel values 0..255 there (the model rescales them itself; `full_int8` turns the input into uint8); text
 models take int32 token ids.
 
-Each mode is converted by `python -m export.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
+Each mode is converted by `python -m export.tflite.tflite_conversion ...` (`convert_in_subprocess`): the full-integer
 calibration of a looped LSTM has crashed the whole process with a segmentation fault here, and a crash must not take
 the other modes with it. The subprocess dies with the process that started it (`die_with_parent`), so an export
 killed with SIGKILL leaves no converter running and writing. For tests, the environment variable
@@ -33,7 +33,7 @@ from tfmodels.atomic_files import write_bytes
 ABORT_MODES_VARIABLE = "TFMODELS_EXPORT_ABORT_MODES"
 # The signature a single-function conversion SavedModel has (`write_conversion_saved_model`).
 DEFAULT_SIGNATURE = "serving_default"
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _STDERR_TAIL_CHARS = 2000
 # Input index of the cell state of TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM op (schema order).
 _LSTM_CELL_STATE_INPUT = 19
@@ -129,7 +129,7 @@ def convert_in_subprocess(saved_model: str, mode: str, kind: str, representative
                           signature_keys: tuple[str, ...] = (DEFAULT_SIGNATURE,)) -> ConversionResult:
   """Converts the signatures `signature_keys` of `saved_model` in `mode` in a fresh Python process; returns how it
   went, crashes included."""
-  command = [sys.executable, "-m", "export.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
+  command = [sys.executable, "-m", "export.tflite.tflite_conversion", f"--saved_model={saved_model}", f"--mode={mode}",
              f"--kind={kind}", f"--representative={representative_path}", f"--output={output_path}",
              f"--signature_keys={','.join(signature_keys)}", f"--parent_pid={os.getpid()}"]
   environment = dict(os.environ)  # the project is installed (pyproject.toml), so `-m export...` finds it anywhere
@@ -158,7 +158,7 @@ def convert(saved_model: str, mode_name: str, kind: str, representative_path: st
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
-  from export.tflite_modes import MODES  # pylint: disable=g-import-not-at-top
+  from export.tflite.tflite_modes import MODES  # pylint: disable=g-import-not-at-top
 
   converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=list(signature_keys))
 

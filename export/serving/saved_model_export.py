@@ -13,7 +13,7 @@ Signatures (every one returns `logits` float32, `probabilities` float32, `class_
                 `serving_token_ids(token_ids)`: int32 `(batch, sequence_length)` token ids.
 
 Layout: `<serving_root>/<model_name>/<version>/`, the integer version directories TF Serving polls; how a version
-is staged and published is `export/serving_versions.py`'s.
+is staged and published is `export/serving/serving_versions.py`'s.
 """
 
 from __future__ import annotations

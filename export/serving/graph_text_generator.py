@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from edge.char_vocabulary import PADDING, UNKNOWN, CharVocabulary
 from edge.text_generator import default_reprefill_length
-from export.next_token_graph import PositionLogits, next_token_logits
+from export.tflite.next_token_graph import PositionLogits, next_token_logits
 
 # Uniform draws start here, so that the Gumbel noise -log(-log(u)) stays finite.
 _SMALLEST_UNIFORM = float(np.finfo(np.float32).tiny)

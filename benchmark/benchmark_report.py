@@ -257,7 +257,7 @@ def _latency_chart(pyplot, details: dict):
 
 def _size_chart(pyplot, details: dict):
   models = details["models"]
-  modes = model_metadata.MODES
+  modes = model_metadata.DEFAULT_MODES
   figure, axis = pyplot.subplots(figsize=(8, 3.6))
   width = 0.8 / len(models)
   for offset, (architecture, model) in enumerate(models.items()):

@@ -40,7 +40,7 @@ TORCH_TRAINING = "benchmark.torch_training:TorchTraining"
 INFERENCE_RUNTIMES = "benchmark.inference_runtimes:InferenceRuntimes"
 TASK_GROUP = "benchmark.task_group:TaskGroup"
 TORCH_REQUIREMENT = "torch==2.13.0"
-MODES = model_metadata.MODES
+MODES = model_metadata.DEFAULT_MODES  # what the benchmark exports (int16x8 is asked for by name)
 _DATASETS = {"cnn": CNN_DATASET, "lstm": TEXT_DATASET, "transformer": TEXT_DATASET}
 _THROUGHPUT_BATCH = 32
 # Paths in the models' details, shown relative to the work directory (WORK/...) or the repository in the results.

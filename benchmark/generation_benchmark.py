@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from benchmark import generation_speedup
 from benchmark.figure import Figure
-from edge.model_metadata import MODES
+from edge.model_metadata import DEFAULT_MODES as MODES
 
 ARCHITECTURES = ("transformer_lm", "lstm_lm")
 PROMPT = "It is a truth universally acknowledged, that a single man in possession of a good fortune"

@@ -71,12 +71,14 @@ PREFILL, DECODE = "prefill", "decode"
 TASKS = ("image_classification", "text_classification", "language_model")
 # The TFLite modes, in their order everywhere: the one list (export/tflite/tflite_modes.py maps each to its converter
 # settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
-MODES = ("float32", "float16", "dynamic_int8", "full_int8")
+MODES = ("float32", "float16", "dynamic_int8", "full_int8", "int16x8")
+# What an export produces unless told otherwise: `int16x8` (int16 activations, for NPUs and accuracy) is asked for.
+DEFAULT_MODES = ("float32", "float16", "dynamic_int8", "full_int8")
 # The modes whose files hold int8 weights: they share the int8 gates.
-INT8_MODES = ("dynamic_int8", "full_int8")
-TENSOR_DTYPES = ("uint8", "int8", "int32", "float32")
+INT8_MODES = ("dynamic_int8", "full_int8", "int16x8")
+TENSOR_DTYPES = ("uint8", "int8", "int16", "int32", "float32")
 # Quantized integer tensors and the range of their stored values.
-_QUANTIZED_RANGES = {"int8": (-128, 127), "uint8": (0, 255)}
+_QUANTIZED_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,10 +87,10 @@ class TensorInfo:
 
   Attributes:
     name: tensor name, as in the interpreter's `get_input_details()[0]["name"]`.
-    dtype: numpy dtype name: `uint8`, `int8`, `int32` or `float32`.
+    dtype: numpy dtype name: `uint8`, `int8`, `int16`, `int32` or `float32`.
     shape: dimensions, as the interpreter's `shape_signature`: the batch dimension is -1 when the model accepts any
       batch size.
-    scale: quantization scale of an `int8`/`uint8` tensor (`real = (q - zero_point) * scale`); None when the tensor
+    scale: quantization scale of an `int8`/`uint8`/`int16` tensor (`real = (q - zero_point) * scale`); None when the tensor
       is not quantized.
     zero_point: quantization zero point; None when the tensor is not quantized.
   """
@@ -232,7 +234,7 @@ class ModelMetadata:
     model_name: name of the exported model (`NAME` in `NAME_MODE.tflite`).
     architecture: model family (`cnn`, `lstm`, `transformer`, ...).
     task: `image_classification`, `text_classification` or `language_model`.
-    mode: converter mode: `float32`, `float16`, `dynamic_int8` or `full_int8`.
+    mode: converter mode: `float32`, `float16`, `dynamic_int8`, `full_int8` or `int16x8`.
     labels: class names; output `i` is `labels[i]` (empty for a language model).
     input: the model's single input tensor.
     output: the model's single output tensor (logits, `(batch, len(labels))`; a language model's
@@ -360,8 +362,8 @@ class ModelMetadata:
              "a JSON object")
     _validate_tensor(self.input, "input")
     _validate_tensor(self.output, "output")
-    _check(self.output.dtype in ("float32", "int8", "uint8"), "output.dtype", self.output.dtype,
-           "float32, int8 or uint8")
+    _check(self.output.dtype in ("float32", "int8", "uint8", "int16"), "output.dtype", self.output.dtype,
+           "float32, int8, uint8 or int16")
     if self.task == "language_model":
       self._validate_language_model()
       return
@@ -421,8 +423,8 @@ class ModelMetadata:
     expected = (image.height, image.width, image.channels)
     _check(len(self.input.shape) == 4 and self.input.shape[1:] == expected, "input.shape", self.input.shape,
            f"[batch, {image.height}, {image.width}, {image.channels}] (image.height, width, channels)")
-    _check(self.input.dtype in ("float32", "int8", "uint8"), "input.dtype", self.input.dtype,
-           "float32, int8 or uint8 for an image model")
+    _check(self.input.dtype in ("float32", "int8", "uint8", "int16"), "input.dtype", self.input.dtype,
+           "float32, int8, uint8 or int16 for an image model")
 
   def _validate_text(self) -> None:
     text = self.text
@@ -456,7 +458,7 @@ def _validate_tensor(tensor: Any, where: str) -> None:
          "set together with zero_point, or both null")
   if tensor.quantized:
     _check(tensor.dtype in _QUANTIZED_RANGES, f"{where}.scale", tensor.scale,
-           f"null for a {tensor.dtype} tensor (only int8 and uint8 are quantized)")
+           f"null for a {tensor.dtype} tensor (only int8, uint8 and int16 are quantized)")
     _check(isinstance(tensor.scale, float) and math.isfinite(tensor.scale) and tensor.scale > 0, f"{where}.scale",
            tensor.scale, "a finite number > 0")
     low, high = _QUANTIZED_RANGES[tensor.dtype]

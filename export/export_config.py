@@ -10,7 +10,7 @@ from export.serving import serving_repository
 from export import verification_set
 from export.export_error import ExportError
 from export.tflite.lstm_graph import LSTM_GRAPHS
-from export.tflite.tflite_modes import MODE_NAMES, TfliteMode, parse_modes
+from export.tflite.tflite_modes import DEFAULT_MODE_NAMES, TfliteMode, parse_modes
 from export.verification_gates import VerificationGates
 
 
@@ -19,7 +19,7 @@ class ExportConfig:
   """The settings of one export (checked on construction; `report.json` records them as `config`).
 
   Attributes:
-    modes: TFLite modes to produce (names, or one comma-separated string); default: all four.
+    modes: TFLite modes to produce (names, or one comma-separated string); default: the four of `DEFAULT_MODES` (`int16x8` is asked for).
     calibration_samples: training examples the `full_int8` converter calibrates on.
     version: serving version to write; default: 1 + the largest existing one.
     overwrite: replace an existing serving version.
@@ -37,7 +37,7 @@ class ExportConfig:
     chunk_size: test examples read, preprocessed and run at a time; memory grows with it, not with the test split.
   """
 
-  modes: tuple[TfliteMode, ...] = tuple(parse_modes(MODE_NAMES))
+  modes: tuple[TfliteMode, ...] = tuple(parse_modes(DEFAULT_MODE_NAMES))
   calibration_samples: int = 200
   version: int | None = None
   overwrite: bool = False

@@ -3,8 +3,9 @@
 - `cpu`: the fastest mode that passed its gates (LiteRT with XNNPACK, one thread, batch 1: `ms / example` for a
   classifier, `ms / decode step` for a language model, which is what a generated token costs).
 - `gpu`: `float16` when it passed (GPU delegates compute in 16 bits; float16 weights are what they load fastest).
-- `npu_mcu`: `full_int8` when it passed and is integer-only (no operator reads or writes a floating-point tensor);
-  otherwise none, with the operators that keep it from being one.
+- `npu_mcu`: `full_int8` when it passed and is integer-only (no operator reads or writes a floating-point tensor),
+  else `int16x8` (int16 activations) when it was exported, passed and is integer-only; otherwise none, with the
+  operators that keep them from being one.
 
 The CPU figure is measured at export on the exporting machine: on a phone the order of the modes can differ (its
 XNNPACK has the same kernels, so the partitions do not).
@@ -13,6 +14,8 @@ XNNPACK has the same kernels, so the partitions do not).
 from __future__ import annotations
 
 TARGETS = ("cpu", "gpu", "npu_mcu")
+# The integer modes an NPU or a microcontroller can take, in order of preference.
+_INTEGER_MODES = ("full_int8", "int16x8")
 
 
 def _latency(artifact: dict) -> float | None:
@@ -37,14 +40,24 @@ def recommend(artifacts: list[dict]) -> dict[str, dict]:
     choices["gpu"] = {"mode": "float16", "why": "GPU delegates compute in 16 bits, and load float16 weights as they are"}
   else:
     choices["gpu"] = {"mode": None, "why": "float16 was not exported or did not pass its gates"}
-  full_int8 = tflite.get("full_int8")
-  if full_int8 is None or not full_int8.get("passed"):
-    choices["npu_mcu"] = {"mode": None, "why": "full_int8 was not exported or did not pass its gates"}
-  else:
-    float_ops = (full_int8.get("ops") or {}).get("float_ops", {})
+  reasons, integer = [], []
+  for mode in _INTEGER_MODES:
+    if mode not in tflite and mode != "full_int8":  # int16x8 is exported when asked for by name
+      continue
+    artifact = tflite.get(mode)
+    if artifact is None or not artifact.get("passed"):
+      reasons.append(f"{mode} was not exported or did not pass its gates")
+      continue
+    float_ops = (artifact.get("ops") or {}).get("float_ops", {})
     if float_ops:
       names = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in float_ops.items())
-      choices["npu_mcu"] = {"mode": None, "why": f"full_int8 is not integer-only: {names} read or write float tensors"}
+      reasons.append(f"{mode} is not integer-only: {names} read or write float tensors")
     else:
-      choices["npu_mcu"] = {"mode": "full_int8", "why": "integer-only: every operator reads and writes integers"}
+      integer.append(mode)
+  if integer:
+    also = f"; {integer[1]} is too, for targets with int16 activations" if len(integer) > 1 else ""
+    choices["npu_mcu"] = {"mode": integer[0],
+                          "why": f"integer-only: every operator reads and writes integers{also}"}
+  else:
+    choices["npu_mcu"] = {"mode": None, "why": "; ".join(reasons)}
   return choices

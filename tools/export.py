@@ -22,12 +22,13 @@ import tfmodels.tool_start  # pylint: disable=unused-import  (first: sys.path, t
 
 from absl import app, flags  # pylint: disable=g-import-not-at-top
 
-from export.tflite.tflite_modes import MODE_NAMES  # pylint: disable=g-import-not-at-top
+from export.tflite.tflite_modes import DEFAULT_MODE_NAMES, MODE_NAMES  # pylint: disable=g-import-not-at-top
 from export.verification_gates import VerificationGates  # pylint: disable=g-import-not-at-top
 
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
 _EXPORT_DIR = flags.DEFINE_string("export_dir", None, "Where the artifacts and the report go.", required=True)
-_MODES = flags.DEFINE_list("modes", list(MODE_NAMES), f"TFLite modes: any of {', '.join(MODE_NAMES)}.")
+_MODES = flags.DEFINE_list("modes", list(DEFAULT_MODE_NAMES), f"TFLite modes: any of {', '.join(MODE_NAMES)} "
+                           "(int16x8: int16 activations for NPUs and microcontrollers, asked for by name).")
 _CALIBRATION_SAMPLES = flags.DEFINE_integer("calibration_samples", 200,
                                             "Training examples the full_int8 converter calibrates on.")
 _VERSION = flags.DEFINE_integer("version", None, "Serving version (default: 1 + the largest existing one).")

@@ -106,7 +106,8 @@ def check_writer() -> None:
 
 def _tensor_type(litert_schema, dtype: str) -> int:
   return {"float32": litert_schema.TensorType.FLOAT32, "int8": litert_schema.TensorType.INT8,
-          "uint8": litert_schema.TensorType.UINT8, "int32": litert_schema.TensorType.INT32}[dtype]
+          "uint8": litert_schema.TensorType.UINT8, "int16": litert_schema.TensorType.INT16,
+          "int32": litert_schema.TensorType.INT32}[dtype]
 
 
 def _description(metadata: ModelMetadata) -> str:

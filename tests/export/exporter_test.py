@@ -416,3 +416,20 @@ def test_the_unrolled_lstm_takes_any_batch_size(lstm_model_dir, tmp_path):
   assert float32["any_batch_size"] and float32["input"]["shape"][0] == -1
   assert float32["batch_logit_difference"] <= 1e-4 and "UNIDIRECTIONAL_SEQUENCE_LSTM" not in {
       op["name"] for op in float32["ops"]["ops"]}
+
+
+def test_int16x8_is_integer_only_and_passes_the_int8_gates(digits_model_dir, tmp_path):
+  report = Exporter(digits_model_dir, str(tmp_path), modes="float32,int16x8", **_QUIET).run()
+  assert report["passed"], report["failures"]
+  entry = _artifact(report, "tflite", "int16x8")
+  assert entry["ops"]["integer_only"], entry["ops"]["float_ops"]
+  assert (entry["input"]["dtype"], entry["input"]["zero_point"]) == ("int16", 0)
+  assert (entry["output"]["dtype"], entry["output"]["zero_point"]) == ("int16", 0)
+  assert entry["micro"]["ran"] and entry["micro"]["top1_agreement"] >= 0.99, entry["micro"]
+  assert report["recommendations"]["npu_mcu"]["mode"] == "int16x8"  # full_int8 was not exported
+  # The edge runtime quantizes raw pixel values with the file's int16 scale.
+  artifact = ModelArtifact.load(digits_model_dir)
+  pixels, _ = data_lib.load_dataset(artifact.config.data).split_arrays("test")
+  logits = EdgeClassifier(entry["path"]).predict_logits(pixels[:100].astype(np.float32))
+  float32 = EdgeClassifier(_artifact(report, "tflite", "float32")["path"]).predict_logits(pixels[:100].astype(np.float32))
+  assert float((logits.argmax(-1) == float32.argmax(-1)).mean()) >= 0.99

@@ -38,3 +38,15 @@ def test_nothing_passed():
   choices = recommend([_tflite("float32", 1.0, passed=False)])
   assert all(choice["mode"] is None for choice in choices.values())
   assert choices["cpu"]["why"] == "no TFLite file passed its gates"
+
+
+def test_an_integer_only_int16x8_file_serves_npus_when_full_int8_cannot():
+  full_int8 = _tflite("full_int8", 2.0, float_ops={"SOFTMAX": 1})
+  choices = recommend([_tflite("float32", 1.0), full_int8, _tflite("int16x8", 3.0)])
+  assert choices["npu_mcu"] == {"mode": "int16x8", "why": "integer-only: every operator reads and writes integers"}
+  both = recommend([_tflite("full_int8", 2.0), _tflite("int16x8", 3.0)])["npu_mcu"]
+  assert both["mode"] == "full_int8" and "int16x8 is too, for targets with int16 activations" in both["why"]
+  neither = recommend([full_int8, _tflite("int16x8", 3.0, float_ops={"GATHER": 1})])["npu_mcu"]
+  assert neither["mode"] is None and neither["why"] == ("full_int8 is not integer-only: SOFTMAX read or write float "
+                                                        "tensors; int16x8 is not integer-only: GATHER read or write "
+                                                        "float tensors")

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from export.export_error import ExportError
-from export.tflite.tflite_modes import MODE_NAMES, MODES, parse_modes
+from export.tflite.tflite_modes import DEFAULT_MODE_NAMES, MODE_NAMES, MODES, parse_modes
 
 
 def _converter():
@@ -13,9 +13,10 @@ def _converter():
   return tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()])
 
 
-def test_the_table_holds_the_four_modes_in_order():
-  assert MODE_NAMES == ("float32", "float16", "dynamic_int8", "full_int8")
-  assert [mode.quantized for mode in MODES.values()] == [False, False, True, True]
+def test_the_table_holds_the_modes_in_order_and_exports_four_unless_asked():
+  assert MODE_NAMES == ("float32", "float16", "dynamic_int8", "full_int8", "int16x8")
+  assert DEFAULT_MODE_NAMES == MODE_NAMES[:4]
+  assert [mode.quantized for mode in MODES.values()] == [False, False, True, True, True]
 
 
 def test_parse_modes_keeps_table_order_and_drops_repeats():
@@ -25,7 +26,7 @@ def test_parse_modes_keeps_table_order_and_drops_repeats():
 
 @pytest.mark.parametrize("names", ["float32,int4", "fp16", ""])
 def test_parse_modes_names_the_valid_modes(names):
-  with pytest.raises(ExportError, match="float32, float16, dynamic_int8, full_int8"):
+  with pytest.raises(ExportError, match="float32, float16, dynamic_int8, full_int8, int16x8"):
     parse_modes(names)
 
 
@@ -50,3 +51,14 @@ def test_full_int8_takes_uint8_pixels_but_leaves_token_ids_alone():
   assert (text.inference_input_type, text.inference_output_type) == (tf.float32, tf.int8)
   with pytest.raises(ValueError, match="representative dataset"):
     MODES["full_int8"].configure(_converter(), "image")
+
+
+def test_int16x8_takes_int16_values_and_int16_activations():
+  samples = lambda: ([np.zeros((1, 4), np.float32)] for _ in range(2))
+  image, text = _converter(), _converter()
+  MODES["int16x8"].configure(image, "image", samples)
+  MODES["int16x8"].configure(text, "text", samples)
+  assert list(image.target_spec.supported_ops) == [
+      tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+  assert (image.inference_input_type, image.inference_output_type) == (tf.int16, tf.int16)
+  assert (text.inference_input_type, text.inference_output_type) == (tf.float32, tf.int16)

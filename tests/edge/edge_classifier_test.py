@@ -195,7 +195,7 @@ def test_bad_model_files_are_errors(digits_models, tmp_path):
 def test_bad_metadata_is_an_error(digits_models, sentiment_models, tmp_path):
   path = tmp_path / "digits.tflite"
   shutil.copy(digits_models.tflite["float32"], path)
-  with pytest.raises(EdgeError, match="digits.json not found"):
+  with pytest.raises(EdgeError, match="has no metadata: neither digits.json beside it nor metadata inside it"):
     EdgeClassifier(path)
   metadata_path = tmp_path / "digits.json"
   metadata_path.write_text("{ not json")

@@ -71,11 +71,13 @@ PREFILL, DECODE = "prefill", "decode"
 TASKS = ("image_classification", "text_classification", "language_model")
 # The TFLite modes, in their order everywhere: the one list (export/tflite/tflite_modes.py maps each to its converter
 # settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
-MODES = ("float32", "float16", "dynamic_int8", "full_int8", "int16x8")
+# Each mode names the family of gates it is verified by (`export.verification_gates`): the files with int8 weights
+# share the int8 gates.
+MODE_GATES = {"float32": "float32", "float16": "float16", "dynamic_int8": "int8", "full_int8": "int8",
+              "int16x8": "int8"}
+MODES = tuple(MODE_GATES)
 # What an export produces unless told otherwise: `int16x8` (int16 activations, for NPUs and accuracy) is asked for.
 DEFAULT_MODES = ("float32", "float16", "dynamic_int8", "full_int8")
-# The modes whose files hold int8 weights: they share the int8 gates.
-INT8_MODES = ("dynamic_int8", "full_int8", "int16x8")
 TENSOR_DTYPES = ("uint8", "int8", "int16", "int32", "float32")
 # Quantized integer tensors and the range of their stored values.
 _QUANTIZED_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from edge.model_metadata import INT8_MODES, MODES
+from edge.model_metadata import MODE_GATES, MODES
 
 # Default gates that depend on the kind of model: image (cnn), text (classifiers) or corpus (language models).
 # A language model's int8 files are held to their perplexity instead: the top-1 next character flips between
@@ -76,7 +76,8 @@ class VerificationGates:
     """Returns the failed gates of one artifact, each naming the figure, its value and the gate.
 
     Args:
-      mode: `float32`, `float16`, `dynamic_int8` or `full_int8` (SavedModel signatures are `float32`).
+      mode: a mode of `MODE_GATES` (edge/model_metadata.py), whose gate family applies (SavedModel signatures are
+        `float32`).
       figures: `num_examples`, `top1_agreement`, `max_abs_logit_error`, `accuracy`, `reference_accuracy` and
         `size_bytes`; a language model's also `perplexity_ratio`, which replaces the accuracy drop; a `.tflite` of
         any batch size also `batch_logit_difference`.
@@ -96,13 +97,14 @@ class VerificationGates:
       if not value <= gate:
         failures.append(f"{name} {value:.6g} > {gate:.6g} (gate for {mode})")
 
-    if mode == "float32":
+    family = MODE_GATES.get(mode)
+    if family is None:
+      raise ValueError(f"No gates for mode '{mode}': the modes are {', '.join(MODES)}.")
+    if family == "float32":
       at_least("top1_agreement", figures["top1_agreement"], self.float32_min_agreement)
       at_most("max_abs_logit_error", figures["max_abs_logit_error"], self.float32_max_logit_error)
-    elif mode == "float16":
+    elif family == "float16":
       at_least("top1_agreement", figures["top1_agreement"], self.float16_min_agreement)
-    elif mode not in INT8_MODES:
-      raise ValueError(f"No gates for mode '{mode}': the modes are {', '.join(MODES)}.")
     else:
       at_least("top1_agreement", figures["top1_agreement"], self.int8_min_agreement)
       if "perplexity_ratio" in figures:

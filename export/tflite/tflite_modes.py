@@ -55,9 +55,14 @@ class TfliteMode:
   int16_activations: bool = False
 
   @property
+  def gates(self) -> str:
+    """The family of gates the mode's files are verified by: `float32`, `float16` or `int8`."""
+    return model_metadata.MODE_GATES[self.name]
+
+  @property
   def quantized(self) -> bool:
-    """Whether weights are stored in 8 bits (the size and accuracy-drop gates apply)."""
-    return self.optimize and not self.float16_weights
+    """Whether weights are stored in 8 bits (the int8 gates, with size and accuracy drop, apply)."""
+    return self.gates == "int8"
 
   def configure(self, converter, kind: str,
                 representative_dataset: Callable[[], Iterator[list]] | None = None) -> None:

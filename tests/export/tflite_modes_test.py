@@ -17,6 +17,7 @@ def test_the_table_holds_the_modes_in_order_and_exports_four_unless_asked():
   assert MODE_NAMES == ("float32", "float16", "dynamic_int8", "full_int8", "int16x8")
   assert DEFAULT_MODE_NAMES == MODE_NAMES[:4]
   assert [mode.quantized for mode in MODES.values()] == [False, False, True, True, True]
+  assert [mode.gates for mode in MODES.values()] == ["float32", "float16", "int8", "int8", "int8"]
 
 
 def test_parse_modes_keeps_table_order_and_drops_repeats():

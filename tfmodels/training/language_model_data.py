@@ -47,8 +47,8 @@ def language_model_data(config: ExperimentConfig, model_dir: str, write_dir: str
   num_examples = {split: corpus.num_windows(split, length) for split in data_lib.SPLIT_NAMES}
   for split, count in num_examples.items():
     if not count:
-      raise DataError(f"The {split} split of '{name}' holds {corpus.num_characters[split]} characters, fewer than one "
-                      f"window of {length + 1}. Use more text, or a shorter window: "
+      raise DataError(f"The {split} split of '{config.data.dataset}' holds {corpus.num_characters[split]} "
+                      f"characters, fewer than one window of {length + 1}. Use more text, or a shorter window: "
                       f"--params=data.sequence_length={max(1, corpus.num_characters[split] // 2)}.")
   known = set(vocabulary.tokens[2:])
 

@@ -134,12 +134,12 @@ class Exporter:
     errors: dict[str, np.ndarray] = {}
     work_dir = work_directories.make(self.export_dir, ".tmp-export-")
     stopped: list[str] = []
-    writing = "the SavedModel"
+    now_writing = "the SavedModel"
     try:
       stage = time.perf_counter()
       results += self._export_saved_model(model, test_set, reference_logits, errors)
       report["seconds"]["saved_model"] = round(time.perf_counter() - stage, 2)
-      writing = "the TFLite files"
+      now_writing = "the TFLite files"
       calibration = task.calibration_inputs()
       results += self._export_tflite(model, calibration, test_set, reference_logits, errors, work_dir,
                                      report["seconds"])
@@ -147,7 +147,7 @@ class Exporter:
       # The report of an export that broke off says so, and passes nothing.
       stopped = [f"export stopped: {type(error).__name__}: {_first_line(error)}"]
       if is_disk_full(error):
-        stopped = [f"export stopped: no space left on the disk holding {self.export_dir} while writing {writing}"]
+        stopped = [f"export stopped: no space left on the disk holding {self.export_dir} while writing {now_writing}"]
         published = [r for r in results if r.format == SAVED_MODEL and r.passed]
         done = (f"SavedModel version {self.version} was published before (complete and verified); no TFLite file "
                 "was written" if published else "Nothing was published")
@@ -325,21 +325,26 @@ class Exporter:
 
   def _embed_metadata(self, result: ArtifactResult, test_set: VerificationSet, logits: np.ndarray) -> None:
     """Puts the file's final metadata inside it (`tflite_metadata.embed`), replacing the file atomically once the
-    new file has been checked: it reads back the same metadata and gives the gated logits, bit for bit."""
+    new file has been checked: it reads back the same metadata and gives the gated logits, bit for bit. When it
+    cannot, the file stays as verified (metadata beside it only) and the result names the failure."""
     path = result.path
     metadata = ModelMetadata.read(result.values["metadata_path"])
     with open(path, "rb") as f:
       model = f.read()
-    embedded = tflite_metadata.embed(model, metadata, version=self.version)
-    with writing(path, ".tflite") as staged:
-      with open(staged, "wb") as f:
-        f.write(embedded)
-      _, inputs = test_set.head(_EMBEDDED_CHECK_EXAMPLES)
-      same_logits = np.array_equal(self.task.tflite_runner(staged).logits(self.task.tflite_inputs(inputs)),
-                                   logits[:len(inputs)])
-      if ModelMetadata.read_embedded(staged) != metadata or not same_logits:
-        raise ExportError(f"{path} with its metadata inside does not give back "
-                          f"{'the same metadata' if same_logits else 'the logits of the verified file'}.")
+    try:
+      embedded = tflite_metadata.embed(model, metadata, version=self.version)
+      with writing(path, ".tflite") as staged:
+        with open(staged, "wb") as f:
+          f.write(embedded)
+        _, inputs = test_set.head(_EMBEDDED_CHECK_EXAMPLES)
+        same_logits = np.array_equal(self.task.tflite_runner(staged).logits(self.task.tflite_inputs(inputs)),
+                                     logits[:len(inputs)])
+        if ModelMetadata.read_embedded(staged) != metadata or not same_logits:
+          raise ExportError(f"with it the file does not give back "
+                            f"{'the same metadata' if same_logits else 'the logits of the verified file'}")
+    except ExportError as error:  # nothing replaced the verified file
+      result.fail(f"metadata not written inside the file: {error}")
+      return
     result.record(metadata_bytes=len(embedded) - len(model))
 
 

@@ -131,11 +131,12 @@ class ClassifierTask(ExportTask):
                                  sequence_length=artifact.config.data.sequence_length)
     figures = ("num_examples", "accuracy", "reference_accuracy", "top1_agreement", "max_abs_logit_error",
                "mean_abs_logit_error", "milliseconds_per_example", "size_bytes", "passed", "failures")
+    entry = result.to_dict()
     return ModelMetadata(
         model_name=self.name, architecture=artifact.model_name,
         task="image_classification" if artifact.kind == "image" else "text_classification", mode=mode.name,
         labels=artifact.label_names, input=runner.input, output=runner.output, source=self.source(result),
-        verification={"split": "test", **{key: result.to_dict()[key] for key in figures}},
+        verification={"split": "test", **{key: entry[key] for key in figures}},
         **shaping)
 
 

@@ -46,7 +46,7 @@ def embed(model: bytes, metadata: ModelMetadata, version: int | None = None) -> 
   Raises:
     ExportError: TensorFlow Lite Support's metadata writer is not installed or cannot load.
   """
-  writer, info, schema, litert_schema = _writer_modules()
+  writer, info, schema, writer_utils = _writer_modules()
   with tempfile.TemporaryDirectory(prefix="tflite-metadata-") as directory:
 
     def file(name: str, text: str) -> str:
@@ -67,13 +67,13 @@ def embed(model: bytes, metadata: ModelMetadata, version: int | None = None) -> 
     inputs = outputs = None
     buffer = bytearray(model)
     if metadata.task != "language_model":
-      inputs = [_input_metadata(metadata, info, schema, litert_schema, buffer, file, files)]
+      inputs = [_input_metadata(metadata, info, schema, writer_utils.get_input_tensor_types(buffer)[0], file, files)]
       labels = file(LABELS_NAME, "\n".join(metadata.labels) + "\n")
       files.append(labels)
       outputs = [info.ClassificationTensorMd(
           name="logits", description="Class scores before softmax (the edge runtime applies it); class i is line i "
           f"of {LABELS_NAME}.", label_files=[info.LabelFileMd(labels)],
-          tensor_type=_tensor_type(litert_schema, metadata.output.dtype)).create_metadata()]
+          tensor_type=writer_utils.get_output_tensor_types(buffer)[0]).create_metadata()]
     try:
       populated = bytes(writer.MetadataWriter.create_from_metadata(buffer, general, inputs, outputs, files).populate())
     except ValueError as error:  # the writer's checks of the model against the metadata
@@ -100,7 +100,7 @@ def _with_shared_parameters(content: bytes) -> bytes:
   return result.getvalue()
 
 
-def _input_metadata(metadata: ModelMetadata, info, schema, litert_schema, buffer: bytearray, file, files: list):
+def _input_metadata(metadata: ModelMetadata, info, schema, tensor_type: int, file, files: list):
   if metadata.image is not None:
     image = metadata.image
     low, high = image.value_range
@@ -110,7 +110,7 @@ def _input_metadata(metadata: ModelMetadata, info, schema, litert_schema, buffer
         name="pixels", description=f"{image.height}x{image.width} image, {image.channels} channel(s), pixel values "
         f"0..255 mapped to {low:g}..{high:g}.", norm_mean=[-low * std], norm_std=[std],
         color_space_type=schema.ColorSpaceType.GRAYSCALE if image.channels == 1 else schema.ColorSpaceType.RGB,
-        tensor_type=_tensor_type(litert_schema, metadata.input.dtype)).create_metadata()
+        tensor_type=tensor_type).create_metadata()
   text = metadata.text
   words = [f"{_PAD} 0", f"{_UNKNOWN} 1"] + [f"{token} {index}" for index, token in enumerate(text.vocabulary)
                                              if index >= 2]
@@ -127,12 +127,6 @@ def check_writer() -> None:
   _writer_modules()
 
 
-def _tensor_type(litert_schema, dtype: str) -> int:
-  return {"float32": litert_schema.TensorType.FLOAT32, "int8": litert_schema.TensorType.INT8,
-          "uint8": litert_schema.TensorType.UINT8, "int16": litert_schema.TensorType.INT16,
-          "int32": litert_schema.TensorType.INT32}[dtype]
-
-
 def _description(metadata: ModelMetadata) -> str:
   what = {"image_classification": f"Classifies images into {len(metadata.labels)} classes",
           "text_classification": f"Classifies texts into {len(metadata.labels)} classes",
@@ -144,11 +138,11 @@ def _writer_modules():
   try:
     # pylint: disable=import-outside-toplevel  (loaded when a file is written: the rest of the export needs none of it)
     from tensorflow_lite_support.metadata import metadata_schema_py_generated as schema
-    from tensorflow_lite_support.metadata import schema_py_generated as litert_schema
     from tensorflow_lite_support.metadata.python.metadata_writers import metadata_info as info
     from tensorflow_lite_support.metadata.python.metadata_writers import metadata_writer as writer
+    from tensorflow_lite_support.metadata.python.metadata_writers import writer_utils
   except ImportError as error:
     raise ExportError(f"TensorFlow Lite Support's metadata writer cannot load ({error}): run scripts/setup.sh, which "
                       "installs it (tflite-support, without its dependencies) and, as root, the libusb-1.0-0 "
                       "package its compiled parts need.") from None
-  return writer, info, schema, litert_schema
+  return writer, info, schema, writer_utils

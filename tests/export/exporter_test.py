@@ -20,6 +20,7 @@ from export.export_error import ExportError
 from export.exporter import Exporter
 from export.serving.serving_repository import ServingRepository
 from export.tasks import classifier_task
+from export.tflite import tflite_metadata
 from export.tflite.tflite_conversion import ABORT_MODES_VARIABLE, ConversionResult
 from export.serving.warmup_requests import read_warmup_requests
 from export.verification_gates import VerificationGates
@@ -433,3 +434,18 @@ def test_int16x8_is_integer_only_and_passes_the_int8_gates(digits_model_dir, tmp
   logits = EdgeClassifier(entry["path"]).predict_logits(pixels[:100].astype(np.float32))
   float32 = EdgeClassifier(_artifact(report, "tflite", "float32")["path"]).predict_logits(pixels[:100].astype(np.float32))
   assert float((logits.argmax(-1) == float32.argmax(-1)).mean()) >= 0.99
+
+
+def test_a_file_whose_metadata_cannot_go_inside_stays_as_verified_and_fails(digits_model_dir, tmp_path, monkeypatch):
+  def refuse(model, metadata, version=None):
+    raise ExportError("the writer refused")
+
+  monkeypatch.setattr(tflite_metadata, "embed", refuse)
+  report = Exporter(digits_model_dir, str(tmp_path), modes="float32", max_examples=50, **_QUIET).run()
+  entry = _artifact(report, "tflite", "float32")
+  assert not entry["passed"] and "metadata_bytes" not in entry
+  assert entry["failures"] == ["metadata not written inside the file: the writer refused"]
+  assert report["failures"] == ["tflite float32: metadata not written inside the file: the writer refused"]
+  # The verified file is still there, without metadata inside; its .json beside it describes it.
+  assert ModelMetadata.read_embedded(entry["path"]) is None
+  assert EdgeClassifier(entry["path"]).labels == ModelArtifact.load(digits_model_dir).label_names

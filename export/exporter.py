@@ -152,8 +152,8 @@ class Exporter:
         done = (f"SavedModel version {self.version} was published before (complete and verified); no TFLite file "
                 "was written" if published else "Nothing was published")
         raise ExportError(
-            f"No space left on the disk holding {self.export_dir} while writing {writing}. {done}. Free some space, "
-            "or export into another --export_dir, then export again.") from None
+            f"No space left on the disk holding {self.export_dir} while writing {now_writing}. {done}. Free some "
+            "space, or export into another --export_dir, then export again.") from None
       raise
     finally:
       shutil.rmtree(work_dir, ignore_errors=True)

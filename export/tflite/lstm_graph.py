@@ -65,7 +65,11 @@ def _last_output(model: LstmClassifier, layer, token_ids: tf.Tensor, lengths: tf
     token_ids = tf.reverse_sequence(token_ids, lengths, seq_axis=1, batch_axis=0)
   outputs = _fused_sequence(layer, model.embedding(token_ids))  # (batch, seq, units)
   last = tf.gather(outputs, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)  # (batch, units)
-  return last * tf.cast(lengths > 0, last.dtype)[:, None]
+  # An all-padding row reads zeros, as the masked Keras LSTM returns. The 0/1 factor is looked up (row min(length,
+  # 1) of the table (0, 1)) rather than cast from `lengths > 0`: quantized, the lookup stays int8, where the cast
+  # would put a float tensor into an integer-only file.
+  has_tokens = tf.gather(tf.constant([0.0, 1.0], last.dtype), tf.minimum(lengths, 1))  # (batch,)
+  return last * has_tokens[:, None]
 
 
 def _fused_sequence(layer, inputs: tf.Tensor) -> tf.Tensor:

@@ -1,6 +1,7 @@
 """Reusable Keras layers."""
 
+from tfmodels.layers.centered_layer_normalization import CenteredLayerNormalization
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
 
-__all__ = ["PositionalEmbedding", "TransformerEncoderBlock"]
+__all__ = ["CenteredLayerNormalization", "PositionalEmbedding", "TransformerEncoderBlock"]

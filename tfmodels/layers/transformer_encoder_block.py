@@ -7,6 +7,7 @@ from keras import ops
 from keras.src.backend.common.masking import set_keras_mask  # pylint: disable=g-direct-third-party-import
 
 from tfmodels.layers.attention_masking import masked_softmax
+from tfmodels.layers.centered_layer_normalization import CenteredLayerNormalization
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
@@ -58,7 +59,7 @@ class TransformerEncoderBlock(keras.layers.Layer):
         **sublayer_args)
     self.attention.build(input_shape, input_shape)
     self.attention_dropout = keras.layers.Dropout(self.dropout, name="attention_dropout", **sublayer_args)
-    self.attention_norm = keras.layers.LayerNormalization(
+    self.attention_norm = CenteredLayerNormalization(
         epsilon=self.layer_norm_epsilon, name="attention_norm", **sublayer_args)
     self.attention_norm.build(input_shape)
     self.ff_hidden = keras.layers.Dense(self.ff_dim, activation="gelu", name="ff_hidden", **sublayer_args)
@@ -66,7 +67,7 @@ class TransformerEncoderBlock(keras.layers.Layer):
     self.ff_output = keras.layers.Dense(d_model, name="ff_output", **sublayer_args)
     self.ff_output.build((*input_shape[:-1], self.ff_dim))
     self.ff_dropout = keras.layers.Dropout(self.dropout, name="ff_dropout", **sublayer_args)
-    self.ff_norm = keras.layers.LayerNormalization(epsilon=self.layer_norm_epsilon, name="ff_norm", **sublayer_args)
+    self.ff_norm = CenteredLayerNormalization(epsilon=self.layer_norm_epsilon, name="ff_norm", **sublayer_args)
     self.ff_norm.build(input_shape)
     super().build(input_shape)
 

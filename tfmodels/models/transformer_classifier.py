@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from tfmodels.config import TransformerConfig
@@ -72,8 +73,11 @@ class TransformerClassifier(TokenSequenceModel):
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
     # The padding mask as 0/1 in the compute dtype, once: every block and the pooling apply it with arithmetic, so
-    # the converted graph compares and casts once, at its input, and XNNPACK runs the rest as one partition.
-    keep = ops.cast(ops.not_equal(inputs, 0), x.dtype)  # (batch, seq), 1 at real tokens
+    # XNNPACK runs the rest of the converted graph as one partition. It is looked up, not cast from a comparison:
+    # row min(id, 1) of the table (0, 1) (ids are never negative), which full-integer quantization turns into an
+    # int8 lookup, where a cast from a boolean would leave a float tensor at the input of an integer-only file.
+    # (`tf.gather`, not `ops.take`: Keras' take wraps negative indices with three more operators.)
+    keep = tf.gather(ops.convert_to_tensor([0.0, 1.0], dtype=x.dtype), ops.minimum(inputs, 1))  # (batch, seq)
     for block in self.encoder_blocks:
       x = block(x, mask=keep, training=training)  # (batch, seq, embedding_dim)
     x = self._pool(x, keep)  # (batch, embedding_dim)

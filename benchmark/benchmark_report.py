@@ -100,7 +100,7 @@ def markdown_section(results: dict, chart_dir: str = "benchmarks") -> str:
     if figure["skipped"]:
       lines.append(f"| `{goal.key}`: {goal.title} | skipped | | {goal.describe()} | {figure['skipped']} |")
       continue
-    unit = " s" if goal.unit == "s" else "×"
+    unit = goal.suffix
     result = {True: "**pass**", False: "**MISS**", None: "reference"}[figure["passed"]]
     lines.append(f"| `{goal.key}`: {goal.title} | **{_number(figure['value'])}{unit}** | "
                  f"{_number(figure['min'])}–{_number(figure['max'])} | {goal.describe()} | {result} |")
@@ -109,7 +109,7 @@ def markdown_section(results: dict, chart_dir: str = "benchmarks") -> str:
   lines += [f"- `{goal.key}`: {results[goal.key]['method']}." for goal in GOALS if results[goal.key]["method"]]
   if misses:
     lines += ["", "### Missed goals and their measured causes", ""]
-    lines += [f"- `{goal.key}` ({_number(figure['value'])}{' s' if goal.unit == 's' else '×'}, goal "
+    lines += [f"- `{goal.key}` ({_number(figure['value'])}{goal.suffix}, goal "
               f"{goal.describe()}): {figure['cause'] or 'no cause measured.'}" for goal, figure in misses]
   lines += _inference_tables(results["details"])
   lines += _training_table(results["details"]["training"])

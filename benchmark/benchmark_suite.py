@@ -438,6 +438,17 @@ class BenchmarkSuite:
                             samples=len(values), method="file size over the float32 file's; the largest over "
                                                         f"{', '.join(ratios)}",
                             evidence={"ratios": {name: round(value, 4) for name, value in ratios.items()}})
+    float_ops = {architecture: model["ops"]["full_int8"].get("float_ops", {}) for architecture, model in models.items()
+                 if "full_int8" in model["ops"]}
+    if float_ops:
+      share = sum(not ops for ops in float_ops.values()) / len(float_ops)
+      figures["full_int8_integer_only"] = Figure(
+          key="full_int8_integer_only", value=share, minimum=share, maximum=share, samples=len(float_ops),
+          method=f"the operators of each exported full_int8 file ({', '.join(float_ops)}), read from the flatbuffer: "
+                 "integer-only when none reads or writes a float32/float16 tensor",
+          evidence={"float_ops": float_ops})
+    else:
+      figures["full_int8_integer_only"] = Figure.skip("full_int8_integer_only", "no model exported in full_int8")
     first = settings.cold_start_architectures[0]
     for key, command in (("edge_cold_start_s", f"{first}_edge"), ("tf_cold_start_s", f"{first}_tensorflow")):
       figures[key] = Figure.measured(key, SampleSummary.of(cold["seconds"][command]),

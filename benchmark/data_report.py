@@ -28,7 +28,7 @@ def data_section(results: dict) -> str:
            "| figure | value | goal | result |", "|---|---|---|---|"]
   for goal in DATA_GOALS:
     figure = results[goal.key]
-    unit = {"x": "×", "s": " s"}.get(goal.unit, f" {goal.unit}")
+    unit = goal.suffix
     result = {True: "**pass**", False: "**MISS**", None: "reference"}[figure["passed"]]
     lines.append(f"| `{goal.key}`: {goal.title} | **{figure['value']:,.3g}{unit}** | {goal.describe()} | {result} |")
   lines += ["", "How each figure is measured:", ""]

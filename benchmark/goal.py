@@ -12,7 +12,7 @@ class Goal:
   Attributes:
     key: the figure's key in the results JSON.
     title: what the figure is, for the table.
-    unit: `x` for a ratio, `s` for seconds.
+    unit: `x` for a ratio, `s` for seconds, `share` for a share of 0..1 (written without a unit).
     comparison: `>=` or `<=`; empty for a reference figure without a goal.
     threshold: the value the figure must reach; None without a goal.
   """
@@ -34,6 +34,11 @@ class Goal:
     if not self.comparison:
       return None
     return value >= self.threshold if self.comparison == ">=" else value <= self.threshold
+
+  @property
+  def suffix(self) -> str:
+    """What follows a value in the tables: `×` after a ratio, ` s` after seconds, nothing after a share."""
+    return {"x": "×", "s": " s", "share": ""}.get(self.unit, f" {self.unit}")
 
   def describe(self) -> str:
     """The goal as written in the table, e.g. `≥ 0.97` or `≤ 0.5 s`; `—` without one."""
@@ -57,6 +62,8 @@ GOALS: tuple[Goal, ...] = (
          0.26),
     Goal("float16_over_float32_size", "size: float16 .tflite / float32 .tflite (largest over models)", "x", "<=",
          0.51),
+    Goal("full_int8_integer_only", "share of the classifiers whose full_int8 .tflite is integer-only (no operator "
+         "reads or writes a float tensor)", "share", ">=", 1.0),
     Goal("edge_cold_start_s", "cold start to first prediction: edge runtime (no TensorFlow), CNN", "s", "<=", 0.5),
     Goal("tf_cold_start_s", "cold start to first prediction: TensorFlow SavedModel, CNN (reference)", "s"),
     Goal("export_verify_s", "export + verification, all four modes and the SavedModel, CNN", "s", "<=", 60.0),

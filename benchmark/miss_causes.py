@@ -173,6 +173,14 @@ def _export(figure: Figure, details: dict) -> str:
           f"logits, and {wall - inside:.1f} s starting the tool (importing TensorFlow).")
 
 
+def _float_operators(figure: Figure, details: dict) -> str:
+  del details  # the figure's evidence holds the operators
+  left = {architecture: ops for architecture, ops in figure.evidence["float_ops"].items() if ops}
+  return " ".join(f"The {architecture}'s full_int8 file computes in float at "
+                  f"{', '.join(f'{name} x{count}' if count > 1 else name for name, count in ops.items())}."
+                  for architecture, ops in left.items())
+
+
 _CAUSES: dict[str, Callable[[Figure, dict], str]] = {
     "train_vs_plain_keras": _training_loop,
     "pipeline_efficiency": _pipeline,
@@ -182,6 +190,7 @@ _CAUSES: dict[str, Callable[[Figure, dict], str]] = {
     "transformer_int8_over_float32_latency": _latency("transformer"),
     "int8_over_float32_size": _size(1),
     "float16_over_float32_size": _size(2),
+    "full_int8_integer_only": _float_operators,
     "edge_cold_start_s": _cold_start,
     "export_verify_s": _export,
 }

@@ -24,7 +24,7 @@ def test_every_figure_is_computed_in_goal_order(suite):
       "train_vs_plain_keras": True, "pipeline_efficiency": False, "train_vs_torch_seed": True,
       "cnn_int8_over_float32_latency": True, "lstm_int8_over_float32_latency": False,
       "transformer_int8_over_float32_latency": True, "int8_over_float32_size": True,
-      "float16_over_float32_size": True, "edge_cold_start_s": True, "tf_cold_start_s": None,
+      "float16_over_float32_size": True, "full_int8_integer_only": False, "edge_cold_start_s": True, "tf_cold_start_s": None,
       "export_verify_s": False}
 
 
@@ -46,6 +46,9 @@ def test_missed_goals_carry_their_measured_cause(suite):
   assert "fused" in lstm
   pipeline = figures["pipeline_efficiency"].cause
   assert "0.31 s" in pipeline and "2,048 texts" in pipeline and "second epoch" in pipeline
+  integer = figures["full_int8_integer_only"]
+  assert integer.value == pytest.approx(2 / 3)
+  assert integer.cause == "The lstm's full_int8 file computes in float at CAST x2, QUANTIZE."
   export = figures["export_verify_s"].cause
   assert "conversion 50.0 s" in export and "12.0 s" in export  # 70 s of the command, 58 s inside the exporter
 

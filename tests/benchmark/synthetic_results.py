@@ -65,7 +65,10 @@ def details(torch: bool = True) -> dict:
         "parameters": _PARAMETERS[architecture], "lstm_graph": "fused" if architecture == "lstm" else None,
         "saved_model": f"/work/{architecture}/serving/1", "saved_model_bytes": 2_000_000, "keras_bytes": 2_000_000,
         "tflite": {mode: f"/work/{architecture}_{mode}.tflite" for mode in MODES},
-        "sizes": dict(zip(MODES, _SIZES[architecture])), "ops": {}, "export_passed": True, "export_failures": [],
+        "sizes": dict(zip(MODES, _SIZES[architecture])),
+        # The LSTM's full_int8 file is not integer-only here, so the figure misses with its cause.
+        "ops": {"full_int8": {"float_ops": {"CAST": 2, "QUANTIZE": 1} if architecture == "lstm" else {}}},
+        "export_passed": True, "export_failures": [],
         "export_seconds": [70.0] if architecture == "cnn" else [40.0],
         "exporter_seconds": {"saved_model": 3.0, "tflite_conversion": 50.0, "tflite_verification": 5.0,
                              "total": 58.0},

@@ -83,12 +83,13 @@ def _miss_cause(speedup: generation_speedup.GenerationSpeedup, path: str) -> str
   full_window = sorted(speedup.full_window_ms)[len(speedup.full_window_ms) // 2]
   characters = speedup.prefills + speedup.decodes
   loop = cached - (speedup.prefills * speedup.prefill_ms + speedup.decodes * speedup.decode_ms) / characters
+  weights = os.path.getsize(path) / 2**20
   return (f"a decode step takes {speedup.decode_ms:.3f} ms, {speedup.decode_ms / (full_window / window):.0f}x the "
-          f"1/{window} share of a full-window step ({full_window / window:.3f} ms): its {operators} operators each "
-          f"read one position, where their fixed cost per call ({1000 * speedup.decode_ms / operators:.1f} us on "
-          f"average), not arithmetic, dominates. Per character the cached path adds "
+          f"1/{window} share of a full-window step ({full_window / window:.3f} ms): for one position it reads every "
+          f"weight once (the float32 file, {weights:.2f} MiB) and runs {operators} operators, which a full-window "
+          f"step spreads over {window} positions. Per character the cached path adds "
           f"{speedup.prefills * speedup.prefill_ms / characters:.3f} ms of prefills ({speedup.prefills} of "
-          f"{speedup.prefill_ms:.2f} ms) and {loop:.3f} ms of Python around the calls (sampling, cache copies): "
+          f"{speedup.prefill_ms:.2f} ms) and {loop:.3f} ms of Python around the calls (sampling, writing the cache): "
           f"{cached:.3f} ms in all")
 
 

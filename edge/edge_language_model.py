@@ -19,8 +19,8 @@ class EdgeLanguageModel:
   The file's `prefill` and `decode` signatures (`export.tflite.next_token_graph.generation_signatures`) run generation in
   constant work per token: `prefill(window, length)` reads a right-padded window and returns the logits of the token
   after it, `decode(token, position)` reads one token and returns the logits of the next. The cache (keys and
-  values, or LSTM states) is held between the calls as float32 numpy arrays (`CachedSignatures`, which quantizes it
-  into and out of an integer file with each signature's own scales). `next_token_logits` is a prefill that keeps no
+  values, or LSTM states) is held between the calls in the `decode` signature's input tensors (`CachedSignatures`,
+  which converts it between each signature's own scales in an integer file). `next_token_logits` is a prefill that keeps no
   cache (a whole window per token). A file of an older export holds the next-token model alone and generates
   through it, a window per token.
 

@@ -86,11 +86,11 @@ class ClassifierTask(ExportTask):
   def conversion_function(self, model: keras.Model):
     """The function the converter sees, and its input.
 
-    The CNN and the unrolled LSTM take any batch size (-1 in the file's signature: the file is allocated for batch 1,
-    and `resize_tensor_input` sets another). Two graphs keep batch 1, as their operators need: the converter fuses
-    the LSTM only at a static batch size (with a free one it unrolls the steps, and the int8 files grow past the size
-    gate, to 0.38-0.43x float32), and with a free batch it lowers the Transformer's attention einsums through SHAPE,
-    REDUCE_PROD and computed RESHAPEs, which XNNPACK does not take (5 partitions instead of 1).
+    The CNN, the Transformer and the unrolled LSTM take any batch size (-1 in the file's signature: the file is
+    allocated for batch 1, and `resize_tensor_input` sets another; the Transformer's feed-forward layers read its
+    positions as rows for this, `TransformerEncoderBlock._residual_and_feed_forward`). The fused LSTM keeps batch 1:
+    the converter fuses the LSTM only at a static batch size (with a free one it unrolls the steps, and the int8
+    files grow past the size gate, to 0.38-0.43x float32).
     """
     artifact = self.artifact
     if artifact.kind == "image":
@@ -105,7 +105,8 @@ class ClassifierTask(ExportTask):
       unrolled = unrolled_copy(model)
       return ((lambda token_ids: unrolled(token_ids, training=False)),
               tf.TensorSpec((None, length), tf.int32, name="token_ids"))
-    return (lambda token_ids: model(token_ids, training=False)), tf.TensorSpec((1, length), tf.int32, name="token_ids")
+    return (lambda token_ids: model(token_ids, training=False)), tf.TensorSpec((None, length), tf.int32,
+                                                                               name="token_ids")
 
   def tflite_runner(self, path: str) -> verification.GateRunner:
     return verification.GateRunner(path, num_threads=self.config.num_threads)

@@ -172,8 +172,16 @@ class TransformerEncoderBlock(keras.layers.Layer):
   def _residual_and_feed_forward(self, inputs, attended, training):
     """Everything after the attention: dropout, residual, norm, feed-forward, dropout, residual, norm."""
     x = self.attention_norm(inputs + self.attention_dropout(attended, training=training))
-    hidden = self.ff_hidden(x)  # (batch, seq, ff_dim)
-    ff = self.ff_output(hidden)  # (batch, seq, d_model)
+    steps, width = x.shape[1], x.shape[2]
+    if x.shape[0] is None and steps is not None:
+      # Of a batch of unknown size, the feed-forward layers see the positions as rows `(batch * seq, d_model)`: a
+      # Dense layer on a 3-D input of unknown batch lowers to TensorFlow's tensordot, whose SHAPE, REDUCE_PROD and
+      # computed RESHAPE operators XNNPACK does not take (a TFLite file of any batch size fell into 5 partitions);
+      # two reshapes by constants keep it one. A graph of static shapes folds the tensordot away and stays as it is.
+      flat = ops.reshape(x, (-1, width))
+      ff = ops.reshape(self.ff_output(self.ff_hidden(flat)), (-1, steps, width))  # (batch, seq, d_model)
+    else:
+      ff = self.ff_output(self.ff_hidden(x))  # (batch, seq, d_model), through (batch, seq, ff_dim)
     return self.ff_norm(x + self.ff_dropout(ff, training=training))
 
   def compute_output_shape(self, input_shape):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmark.figure import Figure
-from edge.op_delegation import OpDelegation
+from edge.op_delegation import OpDelegation, counted_operators
 
 
 # Measured before the project (same CNN, batch 128, 2 cores): where the goal of train_vs_torch_seed comes from.
@@ -176,8 +176,7 @@ def _export(figure: Figure, details: dict) -> str:
 def _float_operators(figure: Figure, details: dict) -> str:
   del details  # the figure's evidence holds the operators
   left = {architecture: ops for architecture, ops in figure.evidence["float_ops"].items() if ops}
-  return " ".join(f"The {architecture}'s full_int8 file computes in float at "
-                  f"{', '.join(f'{name} x{count}' if count > 1 else name for name, count in ops.items())}."
+  return " ".join(f"The {architecture}'s full_int8 file computes in float at {counted_operators(ops)}."
                   for architecture, ops in left.items())
 
 

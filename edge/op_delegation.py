@@ -17,6 +17,11 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 
+def counted_operators(counts: dict[str, int]) -> str:
+  """Operator names with their counts, as the reports write them: `ADD x2, CAST`."""
+  return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items())
+
+
 # Operators XNNPACK has no kernel for in any type (read from the delegate's source), with what they do in our graphs.
 _NO_KERNEL = {
     "GATHER": "XNNPACK has no GATHER kernel (an embedding lookup, at the input)",
@@ -118,9 +123,8 @@ class OpDelegation:
     total, left = sum(self.operators.values()), sum(self.undelegated.values())
     if not left:
       return f"XNNPACK runs all {total} operators ({self.partitions} partition{'s' * (self.partitions != 1)})"
-    names = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in self.undelegated.items())
     return (f"XNNPACK runs {total - left} of {total} operators in {self.partitions} partition"
-            f"{'s' * (self.partitions != 1)}; LiteRT's own kernels run {names}")
+            f"{'s' * (self.partitions != 1)}; LiteRT's own kernels run {counted_operators(self.undelegated)}")
 
 
 def interpreter_without_xnnpack(path: str, num_threads: int) -> Interpreter:

@@ -13,6 +13,8 @@ XNNPACK has the same kernels, so the partitions do not).
 
 from __future__ import annotations
 
+from edge.op_delegation import counted_operators
+
 TARGETS = ("cpu", "gpu", "npu_mcu")
 # The integer modes an NPU or a microcontroller can take, in order of preference.
 _INTEGER_MODES = ("full_int8", "int16x8")
@@ -50,8 +52,7 @@ def recommend(artifacts: list[dict]) -> dict[str, dict]:
       continue
     float_ops = (artifact.get("ops") or {}).get("float_ops", {})
     if float_ops:
-      names = ", ".join(f"{name} x{count}" if count > 1 else name for name, count in float_ops.items())
-      reasons.append(f"{mode} is not integer-only: {names} read or write float tensors")
+      reasons.append(f"{mode} is not integer-only: {counted_operators(float_ops)} read or write float tensors")
     else:
       integer.append(mode)
   if integer:

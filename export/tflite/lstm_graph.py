@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from tfmodels.layers.attention_masking import presence_factor
 from tfmodels.models.lstm_classifier import LstmClassifier
 from tfmodels.models.lstm_lm import LstmLm
 
@@ -65,11 +66,8 @@ def _last_output(model: LstmClassifier, layer, token_ids: tf.Tensor, lengths: tf
     token_ids = tf.reverse_sequence(token_ids, lengths, seq_axis=1, batch_axis=0)
   outputs = _fused_sequence(layer, model.embedding(token_ids))  # (batch, seq, units)
   last = tf.gather(outputs, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)  # (batch, units)
-  # An all-padding row reads zeros, as the masked Keras LSTM returns. The 0/1 factor is looked up (row min(length,
-  # 1) of the table (0, 1)) rather than cast from `lengths > 0`: quantized, the lookup stays int8, where the cast
-  # would put a float tensor into an integer-only file.
-  has_tokens = tf.gather(tf.constant([0.0, 1.0], last.dtype), tf.minimum(lengths, 1))  # (batch,)
-  return last * has_tokens[:, None]
+  # An all-padding row reads zeros, as the masked Keras LSTM returns (looked up, so `full_int8` stays integer-only).
+  return last * presence_factor(lengths, last.dtype)[:, None]
 
 
 def _fused_sequence(layer, inputs: tf.Tensor) -> tf.Tensor:

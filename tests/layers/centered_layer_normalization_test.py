@@ -50,7 +50,7 @@ def test_it_round_trips_through_its_config():
   assert isinstance(copy, CenteredLayerNormalization) and copy.epsilon == 1e-3
 
 
-def test_full_integer_quantization_keeps_it_integer(tmp_path):
+def test_full_integer_quantization_keeps_it_integer():
   """Keras' own layer leaves int8 for a NEG (DEQUANTIZE, NEG, QUANTIZE); this one converts to integer operators."""
   def integer_ops(layer):
     model = keras.Sequential([keras.Input(batch_shape=(1, 5, 8)), layer])

@@ -14,10 +14,14 @@ With `multiply=True` the mask is applied by multiplying with 0 and 1 (exact in f
 `SELECT_V2` has no XNNPACK kernel, and two of them per block cut a decode step into 7 delegate partitions. A mask
 the converter folds into a constant (a prefill's causal mask) stays boolean: as floats it would be four times the
 bytes in the file.
+
+`presence_factor` gives a 0/1 factor from token ids or lengths as a lookup, for the same reason: quantized, it stays
+int8.
 """
 
 from __future__ import annotations
 
+import tensorflow as tf
 from keras import ops
 
 # How far below a row's lowest attention score its masked positions go: exp(-16) ~ 1e-7.
@@ -36,3 +40,13 @@ def masked_softmax(scores, mask, multiply: bool = False):
     return ops.softmax(scores * keep + floor * (1.0 - keep), axis=-1) * keep
   mask = ops.cast(mask, "bool")
   return ops.where(mask, ops.softmax(ops.where(mask, scores, floor), axis=-1), 0.0)
+
+
+def presence_factor(counts, dtype):
+  """1 where the int `counts` (never negative: token ids, lengths) are above 0, else 0, as `dtype`.
+
+  Looked up, not cast from a comparison: row `min(count, 1)` of the table `(0, 1)`, which full-integer quantization
+  turns into an int8 lookup, where a cast from a boolean would leave a float tensor (CAST, QUANTIZE) in an
+  integer-only file. `tf.gather`, not Keras' `ops.take`, which wraps negative indices with three more operators.
+  """
+  return tf.gather(tf.constant([0.0, 1.0], dtype), tf.minimum(counts, 1))

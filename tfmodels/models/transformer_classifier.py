@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from tfmodels.config import TransformerConfig
+from tfmodels.layers.attention_masking import presence_factor
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
 from tfmodels.models.token_sequence_model import TokenSequenceModel
@@ -73,11 +73,8 @@ class TransformerClassifier(TokenSequenceModel):
   def call(self, inputs, training=False):
     x = self.embedding(inputs)  # (batch, seq, embedding_dim)
     # The padding mask as 0/1 in the compute dtype, once: every block and the pooling apply it with arithmetic, so
-    # XNNPACK runs the rest of the converted graph as one partition. It is looked up, not cast from a comparison:
-    # row min(id, 1) of the table (0, 1) (ids are never negative), which full-integer quantization turns into an
-    # int8 lookup, where a cast from a boolean would leave a float tensor at the input of an integer-only file.
-    # (`tf.gather`, not `ops.take`: Keras' take wraps negative indices with three more operators.)
-    keep = tf.gather(ops.convert_to_tensor([0.0, 1.0], dtype=x.dtype), ops.minimum(inputs, 1))  # (batch, seq)
+    # XNNPACK runs the rest of the converted graph as one partition; looked up, so `full_int8` stays integer-only.
+    keep = presence_factor(inputs, x.dtype)  # (batch, seq), 1 at real tokens
     for block in self.encoder_blocks:
       x = block(x, mask=keep, training=training)  # (batch, seq, embedding_dim)
     x = self._pool(x, keep)  # (batch, embedding_dim)

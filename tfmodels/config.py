@@ -23,6 +23,9 @@ MIXED_PRECISION_NAMES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
 PRETRAIN_MODES = ("auto", "on", "off")
 # Classifiers whose encoder can be pretrained on unlabelled text.
 PRETRAINABLE_MODEL_NAMES = ("lstm", "transformer")
+# The largest vocabulary a text classifier's n-gram model takes: its bigram keys `first * vocab_size + second` must
+# stay below 2**31 (int32, as TFLite computes them).
+MAX_NGRAM_VOCAB_SIZE = math.isqrt(2**31 - 1)
 
 
 class ConfigError(UserError, ValueError):
@@ -125,12 +128,15 @@ class LstmConfig:
     lstm_units: units of the LSTM (per direction).
     bidirectional: wrap the LSTM in `Bidirectional`.
     dropout: dropout on the embedding and before the output layer.
+    ngram_buckets: with > 0, a linear model over the text's word unigrams and this many hashed bigram rows adds its
+      logits, fitted on the training split once the network is trained (`TextClassifier`); 0 = none.
   """
 
   embedding_dim: int = 128
   lstm_units: int = 64
   bidirectional: bool = True
   dropout: float = 0.3
+  ngram_buckets: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +150,7 @@ class TransformerConfig:
     ff_dim: hidden width of the GELU feed-forward network.
     dropout: dropout in the blocks and before the output layer.
     pooling: `mean` (masked mean over tokens) or `max`.
+    ngram_buckets: as `LstmConfig.ngram_buckets`.
   """
 
   embedding_dim: int = 64
@@ -152,6 +159,7 @@ class TransformerConfig:
   ff_dim: int = 128
   dropout: float = 0.2
   pooling: str = "mean"
+  ngram_buckets: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -397,6 +405,13 @@ class ExperimentConfig:
              f"a divisor of model.{field_name}.embedding_dim ({t.embedding_dim})")
     _check(self.model.lstm_lm.num_layers >= 1, "model.lstm_lm.num_layers", self.model.lstm_lm.num_layers,
            "an integer >= 1")
+    for field_name in ("lstm", "transformer"):
+      buckets = getattr(self.model, field_name).ngram_buckets
+      _check(buckets >= 0, f"model.{field_name}.ngram_buckets", buckets, "an integer >= 0 (0 = no n-gram model)")
+      if buckets and self.model.name == field_name:
+        _check(self.data.max_tokens <= MAX_NGRAM_VOCAB_SIZE, "data.max_tokens", self.data.max_tokens,
+               f"at most {MAX_NGRAM_VOCAB_SIZE} with an n-gram model (its bigram keys are int32), or "
+               f"model.{field_name}.ngram_buckets=0")
     pooling = self.model.transformer.pooling
     _check(pooling in ("mean", "max"), "model.transformer.pooling", pooling, "mean or max")
     pretrain = self.pretrain

@@ -41,7 +41,7 @@ def fused_lstm_logits(model: LstmClassifier, token_ids: tf.Tensor) -> tf.Tensor:
                           _last_output(model, model.lstm.backward_layer, token_ids, lengths)], axis=-1)
   else:
     features = _last_output(model, model.lstm, token_ids, lengths)  # (batch, lstm_units)
-  return model.logits(features)  # (batch, num_classes)
+  return model.head(features, token_ids)  # (batch, num_classes)
 
 
 def unrolled_copy(model: LstmClassifier) -> LstmClassifier:

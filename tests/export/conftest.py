@@ -17,7 +17,8 @@ from tfmodels.training.experiment import config_from_flags, train
 
 # Tiny text models: short sequences, a small vocabulary, narrow layers, one epoch (seconds on two cores).
 _TEXT_PARAMS = ("data.sequence_length=32,data.max_tokens=5000,model.lstm.embedding_dim=32,model.lstm.lstm_units=16,"
-                "model.transformer.embedding_dim=32,model.transformer.ff_dim=64")
+                "model.transformer.embedding_dim=32,model.transformer.ff_dim=64,model.lstm.ngram_buckets=4096,"
+                "model.transformer.ngram_buckets=4096")
 # Text models are verified on this many test examples, which keeps their exports short.
 TEXT_EXAMPLES = 400
 

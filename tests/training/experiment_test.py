@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tfmodels.config import ConfigError
-from tfmodels.training.experiment import config_from_flags
+from tfmodels.training.experiment import NGRAM_BUCKETS, config_from_flags
 
 
 def test_a_preset_warmup_as_long_as_the_run_is_shortened_and_said(caplog):
@@ -40,6 +40,15 @@ def test_image_data_without_a_preset_gets_the_general_image_recipe(dataset):
 def test_text_data_without_a_preset_chooses_its_length_from_the_data_and_a_counted_vocabulary(model):
   config = config_from_flags(model=model, dataset="csv:/data/reviews.csv")
   assert config.data.sequence_length == 0 and config.data.min_token_count >= 2 and config.trainer.patience >= 1
+
+
+@pytest.mark.parametrize("model", ["lstm", "transformer"])
+def test_text_data_without_a_preset_gets_an_ngram_model_and_built_in_presets_do_not(model):
+  recipe = getattr(config_from_flags(model=model, dataset="csv:/data/reviews.csv").model, model)
+  assert recipe.ngram_buckets == NGRAM_BUCKETS
+  assert getattr(config_from_flags(model=model, dataset="rotten_tomatoes").model, model).ngram_buckets == 0
+  off = config_from_flags(model=model, dataset="csv:/data/reviews.csv", params=f"model.{model}.ngram_buckets=0")
+  assert getattr(off.model, model).ngram_buckets == 0
 
 
 def test_text_data_without_a_preset_pretrains_when_validation_says_so_and_built_in_presets_do_not():

@@ -268,6 +268,11 @@ def write_reviews_csv(path, rows=2400):
   return f"csv:{path}"
 
 
+def recorded_model(model_dir):
+  """The n-gram buckets the run's config.json records."""
+  return json.load(open(model_dir / "config.json"))["model"]["transformer"]["ngram_buckets"]
+
+
 def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_beside_the_figures(tmp_path):
   dataset = write_reviews_csv(tmp_path / "reviews.csv")
   lines = []
@@ -281,6 +286,11 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   assert 0.5 < evaluation["baseline_accuracy"] < 0.9 and evaluation["baseline"]["method"].startswith("tfidf")
   assert json.load(open(model_dir / "evaluation.json"))["baseline_accuracy"] == evaluation["baseline_accuracy"]
   assert any("TF-IDF + logistic-regression reference on the same split" in line for line in lines)
+  # The recipe's n-gram model, fitted after the network and blended with it on validation (ngram_fit_test.py).
+  ngrams = evaluation["ngram_model"]
+  assert ngrams["validation_accuracy"]["ngrams"] > 0.6 and ngrams["buckets"] == recorded_model(model_dir)
+  assert json.load(open(model_dir / "evaluation.json"))["ngram_model"] == ngrams
+  assert any(line.startswith("N-gram model") for line in lines)
   vocabulary = open(model_dir / "vocabulary.txt", encoding="utf-8").read().splitlines()
   assert 500 < len(vocabulary) < 8000  # words seen at least twice in 1,700 training snippets
   artifact = ModelArtifact.load(str(model_dir))
@@ -292,3 +302,4 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   trainer.Trainer(more, str(model_dir), log=lines.append).run()
   assert json.load(open(model_dir / "config.json"))["data"]["sequence_length"] == recorded["sequence_length"]
   assert any("Resuming after epoch 1" in line for line in lines)
+  assert sum(line.startswith("N-gram model") for line in lines) == 2  # fitted again on the longer run's network

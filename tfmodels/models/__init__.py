@@ -54,7 +54,8 @@ def build_model(model_config: ModelConfig, *, num_classes: int, feature_shape: t
     raise ValueError(f"Model '{model_config.name}' needs vocab_size >= 2 (padding id 0 plus tokens), got {vocab_size}.")
   sequence_length = sequence_length or feature_shape[0]
   if num_targets:
-    settings.pop("pooling", None)  # the classifier's read-out, not the encoder's
+    for name in ("pooling", "ngram_buckets"):  # the classifier's read-out, not the encoder's
+      settings.pop(name, None)
     return _PRETRAINING_MODELS[model_config.name](vocab_size=vocab_size, sequence_length=sequence_length,
                                                   num_targets=num_targets, **settings)
   if model_config.is_language_model:

@@ -9,13 +9,13 @@ from tfmodels.config import TransformerConfig
 from tfmodels.layers.attention_masking import presence_factor
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
-from tfmodels.models.token_sequence_model import TokenSequenceModel
+from tfmodels.models.text_classifier import TextClassifier
 
 POOLINGS = ("mean", "max")
 
 
 @keras.saving.register_keras_serializable(package="tfmodels")
-class TransformerClassifier(TokenSequenceModel):
+class TransformerClassifier(TextClassifier):
   """Classifies token-id sequences with transformer encoder blocks and masked pooling; outputs logits.
 
   Token and learned position embeddings are added (`PositionalEmbedding`), `num_layers` post-norm
@@ -37,17 +37,21 @@ class TransformerClassifier(TokenSequenceModel):
     ff_dim: hidden width of the feed-forward networks.
     dropout: dropout rate in the blocks and before the output layer.
     pooling: `mean` or `max` over the real tokens.
+    ngram_buckets: with > 0, a linear model over the text's word unigrams and this many hashed bigram rows adds
+      its logits (`TextClassifier`); 0 = none.
     **kwargs: standard `keras.Model` arguments (`name`, `dtype`, ...).
   """
 
   def __init__(self, num_classes: int, vocab_size: int, sequence_length: int,
                embedding_dim: int = TransformerConfig.embedding_dim, num_layers: int = TransformerConfig.num_layers,
                num_heads: int = TransformerConfig.num_heads, ff_dim: int = TransformerConfig.ff_dim,
-               dropout: float = TransformerConfig.dropout, pooling: str = TransformerConfig.pooling, **kwargs):
+               dropout: float = TransformerConfig.dropout, pooling: str = TransformerConfig.pooling,
+               ngram_buckets: int = TransformerConfig.ngram_buckets, **kwargs):
     super().__init__(**kwargs)
     self.num_classes = num_classes
     self.vocab_size = vocab_size
     self.sequence_length = sequence_length
+    self.ngram_buckets = ngram_buckets
     self.embedding_dim = embedding_dim
     self.num_layers = num_layers
     self.num_heads = num_heads
@@ -63,7 +67,7 @@ class TransformerClassifier(TokenSequenceModel):
         for i in range(num_layers)
     ]
     self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
-    self.logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")
+    self.add_head(num_classes, vocab_size, ngram_buckets)
     self.build_on_signature()
 
   def encoder_layers(self) -> list[keras.layers.Layer]:
@@ -79,7 +83,7 @@ class TransformerClassifier(TokenSequenceModel):
       x = block(x, mask=keep, training=training)  # (batch, seq, embedding_dim)
     x = self._pool(x, keep)  # (batch, embedding_dim)
     x = self.head_dropout(x, training=training)
-    return self.logits(x)  # (batch, num_classes), float32
+    return self.head(x, inputs)  # (batch, num_classes), float32
 
   def _pool(self, x, keep):
     token_mask = keep[:, :, None]  # (batch, seq, 1)
@@ -99,6 +103,7 @@ class TransformerClassifier(TokenSequenceModel):
         "num_classes": self.num_classes,
         "vocab_size": self.vocab_size,
         "sequence_length": self.sequence_length,
+        "ngram_buckets": self.ngram_buckets,
         "embedding_dim": self.embedding_dim,
         "num_layers": self.num_layers,
         "num_heads": self.num_heads,

@@ -33,6 +33,7 @@ from tfmodels.training import distribution
 from tfmodels.training.augmentation import augmentation
 from tfmodels.training.classification_data import classification_data
 from tfmodels.training.language_model_data import language_model_data
+from tfmodels.training.ngram_fit import fit_ngram_model
 from tfmodels.training.plateau_schedule import PlateauSchedule, cuts_after
 from tfmodels.training import pretraining
 from tfmodels.training.pretraining_data import OBJECTIVES, pretraining_data
@@ -84,14 +85,15 @@ class Trainer:
     model_dir: where checkpoints, logs and the trained model go.
     strategy: a ready strategy; built from `config.runtime.strategy` when None.
     log: where progress lines go.
-    compare_with_baseline: print the comparison with the linear reference (a text classifier's); the runs a run
-      makes of its own (pretraining, the one from scratch) leave it to their parent.
+    final: this run's model is the result: a text classifier's n-gram model is fitted (`ngram_fit`) and the test
+      figure compared with the linear reference; the runs a run makes of its own (pretraining, the one from scratch)
+      leave both to their parent.
   """
 
   def __init__(self, config: ExperimentConfig, model_dir: str, strategy: tf.distribute.Strategy | None = None,
-               log: Callable[[str], None] = print, compare_with_baseline: bool = True):
+               log: Callable[[str], None] = print, final: bool = True):
     self.config = config.validate()
-    self.compare_with_baseline = compare_with_baseline
+    self.final = final
     # What `run` ended with: the model (its best weights) and the history of its epochs. A parent run reads them
     # here, not from the files: in a cluster only the chief writes those.
     self.trained_model: keras.Model | None = None
@@ -191,6 +193,8 @@ class Trainer:
         if pretraining.compares_with_scratch(config):
           history, stopped_early, choice = self._compare_with_scratch(model, history, stopped_early, choice)
         best_epoch = _best_epoch(history, config.trainer.best_metric)
+      ngram_model = (fit_ngram_model(model, data.dataset("train"), data.dataset("validation"), self.log)
+                     if self.final and getattr(model, "ngram_logits", None) is not None else None)
       test_loss, test_accuracy, count = steps.evaluate(evaluation_batches["test"])
       evaluation = {"accuracy": test_accuracy, "loss": test_loss, "num_examples": data.num_examples["test"],
                     "split": "test", "dataset": config.data.dataset, "model": config.model.name,
@@ -199,11 +203,13 @@ class Trainer:
                     "weights_fingerprint": weights_fingerprint(model), **data.test_figures(test_loss)}
       if choice:
         evaluation["pretraining"] = choice
+      if ngram_model:
+        evaluation["ngram_model"] = ngram_model
       ModelArtifact.write_trained(self.write_dir, model, evaluation, history,
                                   columns=[field.name for field in dataclasses.fields(EpochResult)],
                                   title=f"{config.model.name} on {config.data.dataset}")
       self.trained_model, self.history = model, history
-      if "baseline_accuracy" in evaluation and self.compare_with_baseline:
+      if "baseline_accuracy" in evaluation and self.final:
         self._compare_with_baseline(test_accuracy, evaluation["baseline_accuracy"])
       extra = "".join(f", {key} {evaluation[key]:.3f}" for key in ("perplexity", "bigram_perplexity")
                       if key in evaluation)
@@ -241,7 +247,7 @@ class Trainer:
   def _sub_run(self, config: ExperimentConfig, directory: str, label: str) -> "Trainer":
     """A run of its own (checkpoints, resume, early stopping) in `directory`, on this run's strategy."""
     return Trainer(config, os.path.join(self.model_dir, directory), strategy=self.strategy,
-                   log=lambda line: self.log(f"[{label}] {line}"), compare_with_baseline=False)
+                   log=lambda line: self.log(f"[{label}] {line}"), final=False)
 
   def _pretrained_encoder(self) -> tuple[str, keras.Model]:
     """The encoder this classifier starts from, and where it is: `pretrain.init_from`'s, or this run's own

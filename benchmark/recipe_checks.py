@@ -160,6 +160,8 @@ def run_check(held_out: HeldOutSet, model: str, work_dir: pathlib.Path, data_dir
     if "pretraining" in evaluation:
       # What was chosen and on which figures; not where (the run's directory is removed).
       figures["pretraining"] = {key: value for key, value in evaluation["pretraining"].items() if key != "encoder"}
+    if "ngram_model" in evaluation:
+      figures["ngram_model"] = evaluation["ngram_model"]
   return figures
 
 

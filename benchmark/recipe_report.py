@@ -57,8 +57,9 @@ def recipe_section(results: dict) -> str:
     lines.append(f"| {row['goal']} | **{row['value']}** | {row['target']} | "
                  f"{'**pass**' if row['passed'] else '**MISS**'} |")
   lines += ["", "| data set | model | test accuracy | TF-IDF + LR | pretraining (validation accuracy: pretrained / "
-            "from scratch) | best epoch / trained | sequence length, vocabulary | wall time | examples (train / "
-            "validation / test) |", "|---|---|---|---|---|---|---|---|---|"]
+            "from scratch) | n-gram model (validation accuracy: network / n-grams / blend; blend weights) | best epoch / "
+            "trained | sequence length, vocabulary | wall time | examples (train / validation / test) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
   for held_out in HELD_OUT_SETS:
     for model, figures in results["runs"].get(held_out.name, {}).items():
       reference = figures.get("baseline_accuracy")
@@ -66,7 +67,7 @@ def recipe_section(results: dict) -> str:
               else "—")
       counts = figures["num_examples"]
       lines.append(f"| {held_out.name} | {model} | {figures['accuracy']:.4f} | "
-                   f"{'—' if reference is None else f'{reference:.4f}'} | {_pretraining(figures)} | "
+                   f"{'—' if reference is None else f'{reference:.4f}'} | {_pretraining(figures)} | {_ngrams(figures)} | "
                    f"{figures['best_epoch']} / "
                    f"{figures['epochs_trained']} | {text} | {figures['seconds']:.0f} s | "
                    f"{counts['train']:,} / {counts['validation']:,} / {counts['test']:,} |")
@@ -74,6 +75,16 @@ def recipe_section(results: dict) -> str:
   lines += [f"- `{held_out.name}`: {held_out.description}." for held_out in HELD_OUT_SETS
             if held_out.name in results["runs"]]
   return "\n".join(lines) + "\n"
+
+
+def _ngrams(figures: dict) -> str:
+  """The validation figures of the network, the n-gram model and their blend, and the blend's weights."""
+  fit = figures.get("ngram_model")
+  if not fit:
+    return "—"
+  accuracy = fit["validation_accuracy"]
+  return (f"{accuracy['network']:.4f} / {accuracy['ngrams']:.4f} / {accuracy['combined']:.4f}; "
+          f"{fit['network_weight']:g} x network + {fit['ngram_weight']:g} x n-grams")
 
 
 def _pretraining(figures: dict) -> str:

@@ -21,7 +21,9 @@ def _results():
           "runs": {"mnist_5k": {"cnn": _figures(0.979, 700.0)},
                    "novel_passages": {"lstm": _figures(0.90, 100.0, 0.91, **text, pretraining={
                        "used": False, "validation_accuracy": {"pretrained": 0.88, "from_scratch": 0.895}}),
-                                      "transformer": _figures(0.93, 90.0, 0.91, **text)}}}
+                                      "transformer": _figures(0.93, 90.0, 0.91, **text, ngram_model={
+                                          "network_weight": 0.4, "ngram_weight": 1.2, "validation_accuracy": {
+                                              "network": 0.9, "ngrams": 0.92, "combined": 0.935}})}}}
 
 
 def test_goals_hold_each_figure_to_its_target():
@@ -40,8 +42,9 @@ def test_outputs_rewrite_only_their_section(tmp_path):
   write_recipe_outputs(_results(), str(tmp_path / "results.json"), str(markdown))
   text = markdown.read_text()
   assert text.startswith("# Before\n") and text.endswith("# After\n") and "old" not in text
-  assert "| novel_passages | transformer | 0.9300 | 0.9100 | — | 3 / 7 | 64, 1,234 | 90 s | 70 / 10 / 20 |" in text
-  assert "| novel_passages | lstm | 0.9000 | 0.9100 | not kept (0.8800 / 0.8950) | 3 / 7 |" in text
+  assert ("| novel_passages | transformer | 0.9300 | 0.9100 | — | 0.9000 / 0.9200 / 0.9350; 0.4 x network + 1.2 x "
+          "n-grams | 3 / 7 | 64, 1,234 | 90 s | 70 / 10 / 20 |") in text
+  assert "| novel_passages | lstm | 0.9000 | 0.9100 | not kept (0.8800 / 0.8950) | — | 3 / 7 |" in text
   assert "| `mnist_5k` cnn test accuracy | **0.9790** | ≥ 0.98 | **MISS** |" in text
   assert json.load(open(tmp_path / "results.json"))["runs"]["mnist_5k"]["cnn"]["accuracy"] == 0.979
   assert "load average at the start 0.10, 0.20, 0.30" in recipe_section(_results())

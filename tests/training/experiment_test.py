@@ -33,6 +33,7 @@ def test_image_data_without_a_preset_gets_the_general_image_recipe(dataset):
   assert data.random_flip == "none"  # digits and text must not be mirrored
   trainer = config.trainer
   assert trainer.lr_schedule == "plateau" and trainer.warmup_epochs >= 1 and trainer.patience > trainer.plateau_patience
+  assert trainer.best_metric == "loss"  # a few hundred validation images: their accuracy moves in steps
   assert trainer.epochs > trainer.patience  # an upper bound: early stopping chooses
 
 

@@ -26,6 +26,8 @@ PRETRAINABLE_MODEL_NAMES = ("lstm", "transformer")
 # The largest vocabulary a text classifier's n-gram model takes: its bigram keys `first * vocab_size + second` must
 # stay below 2**31 (int32, as TFLite computes them).
 MAX_NGRAM_VOCAB_SIZE = math.isqrt(2**31 - 1)
+# `ngram_buckets` value that asks for a number chosen from the data (`ngram_fit.ngram_buckets_for`).
+BUCKETS_FROM_DATA = -1
 
 
 class ConfigError(UserError, ValueError):
@@ -129,7 +131,9 @@ class LstmConfig:
     bidirectional: wrap the LSTM in `Bidirectional`.
     dropout: dropout on the embedding and before the output layer.
     ngram_buckets: with > 0, a linear model over the text's word unigrams and this many hashed bigram rows adds its
-      logits, fitted on the training split once the network is trained (`TextClassifier`); 0 = none.
+      logits, fitted on the training split once the network is trained (`TextClassifier`); 0 = none; -1
+      (`BUCKETS_FROM_DATA`, the recipe's) = a number chosen from the vocabulary and the classes
+      (`ngram_fit.ngram_buckets_for`), which the run records in its config.json.
   """
 
   embedding_dim: int = 128
@@ -407,7 +411,8 @@ class ExperimentConfig:
            "an integer >= 1")
     for field_name in ("lstm", "transformer"):
       buckets = getattr(self.model, field_name).ngram_buckets
-      _check(buckets >= 0, f"model.{field_name}.ngram_buckets", buckets, "an integer >= 0 (0 = no n-gram model)")
+      _check(buckets >= BUCKETS_FROM_DATA, f"model.{field_name}.ngram_buckets", buckets,
+             f"an integer >= 0 (0 = no n-gram model), or {BUCKETS_FROM_DATA} (chosen from the data)")
       if buckets and self.model.name == field_name:
         _check(self.data.max_tokens <= MAX_NGRAM_VOCAB_SIZE, "data.max_tokens", self.data.max_tokens,
                f"at most {MAX_NGRAM_VOCAB_SIZE} with an n-gram model (its bigram keys are int32), or "

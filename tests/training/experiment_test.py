@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from tfmodels.config import ConfigError
-from tfmodels.training.experiment import NGRAM_BUCKETS, config_from_flags
+from tfmodels.config import BUCKETS_FROM_DATA
+from tfmodels.training.experiment import config_from_flags
 
 
 def test_a_preset_warmup_as_long_as_the_run_is_shortened_and_said(caplog):
@@ -46,10 +47,12 @@ def test_text_data_without_a_preset_chooses_its_length_from_the_data_and_a_count
 @pytest.mark.parametrize("model", ["lstm", "transformer"])
 def test_text_data_without_a_preset_gets_an_ngram_model_and_built_in_presets_do_not(model):
   recipe = getattr(config_from_flags(model=model, dataset="csv:/data/reviews.csv").model, model)
-  assert recipe.ngram_buckets == NGRAM_BUCKETS
+  assert recipe.ngram_buckets == BUCKETS_FROM_DATA  # the run chooses (ngram_fit_test.py)
   assert getattr(config_from_flags(model=model, dataset="rotten_tomatoes").model, model).ngram_buckets == 0
   off = config_from_flags(model=model, dataset="csv:/data/reviews.csv", params=f"model.{model}.ngram_buckets=0")
   assert getattr(off.model, model).ngram_buckets == 0
+  with pytest.raises(ConfigError, match=f"model.{model}.ngram_buckets"):
+    config_from_flags(model=model, dataset="csv:/data/reviews.csv", params=f"model.{model}.ngram_buckets=-2")
 
 
 def test_text_data_without_a_preset_pretrains_when_validation_says_so_and_built_in_presets_do_not():

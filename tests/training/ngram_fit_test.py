@@ -125,3 +125,13 @@ def test_the_blend_weighs_out_a_side_that_adds_nothing():
   assert network_weight <= 0.1 < ngram_weight
   network_weight, ngram_weight = ngram_fit._blend(informative, noise, labels)
   assert ngram_weight <= 0.1 < network_weight
+
+
+def test_the_table_chosen_from_the_data_stays_within_its_budget():
+  assert ngram_fit.ngram_buckets_for(9215, 2) == ngram_fit.NGRAM_BUCKETS == 2**18  # short reviews, two classes
+  assert ngram_fit.ngram_buckets_for(9784, 4) == 2**18  # (9,784 + 2**18) x 4 = 1.09M weights
+  assert ngram_fit.ngram_buckets_for(20000, 8) == 2**17
+  assert ngram_fit.ngram_buckets_for(20000, 100) == ngram_fit.MIN_BUCKETS  # many classes: the unigrams dominate
+  for vocab_size, classes in ((5000, 3), (20000, 12), (40000, 30)):
+    buckets = ngram_fit.ngram_buckets_for(vocab_size, classes)
+    assert (vocab_size + buckets) * classes <= ngram_fit.MAX_TABLE_WEIGHTS or buckets == ngram_fit.MIN_BUCKETS

@@ -15,11 +15,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels import data as data_lib
-from tfmodels.config import ConfigError, ExperimentConfig
+from tfmodels.config import BUCKETS_FROM_DATA, ConfigError, ExperimentConfig
 from tfmodels.data.data_error import DataError
 from tfmodels.preprocessing.text_statistics import LENGTH_PERCENTILE, TextStatistics
 from tfmodels.preprocessing.text_vectorizer import (VOCABULARY_FILE, load_vectorizer, save_vocabulary, token_ids,
                                                     vectorizer_for)
+from tfmodels.training.ngram_fit import ngram_buckets_for
 from tfmodels.training.task_data import TaskData
 from tfmodels.training.text_baseline import tfidf_logistic_regression_accuracy
 
@@ -41,6 +42,12 @@ def classification_data(config: ExperimentConfig, model_dir: str, write_dir: str
     raise DataError(f"Data set '{dataset.name}' has a single class ({dataset.label_names[0]}); a classifier needs at "
                     "least two. Add examples of another class.")
   preprocess, vocab_size, chosen = _preprocessor(config, dataset, model_dir, write_dir)
+  architecture = config.model.architecture
+  if getattr(architecture, "ngram_buckets", 0) == BUCKETS_FROM_DATA:
+    buckets = ngram_buckets_for(vocab_size, len(dataset.label_names))
+    chosen[f"model.{config.model.name}.ngram_buckets"] = str(buckets)
+    logging.info("model.%s.ngram_buckets=%d: the n-gram model's table for %d token ids and %d classes.",
+                 config.model.name, buckets, vocab_size, len(dataset.label_names))
   length = int(chosen.get("data.sequence_length", config.data.sequence_length))
   # uint8 pixels or int32 token ids, and the int64 label.
   input_bytes = (math.prod(dataset.feature_shape) if dataset.kind == "image" else 4 * length) + 8

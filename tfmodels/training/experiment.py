@@ -12,7 +12,7 @@ import os
 from absl import logging
 
 from tfmodels import dataset_names
-from tfmodels.config import ExperimentConfig, parse_assignments
+from tfmodels.config import BUCKETS_FROM_DATA, ExperimentConfig, parse_assignments
 from tfmodels.training.writable_directory import check_writable_dir
 
 # Language models read characters in windows of 128 and are chosen by validation loss (their accuracy, the share of
@@ -38,10 +38,6 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
                                   "model.lstm.dropout": "0.5"},
 }
 
-# A text classifier's n-gram model hashes word bigrams into this many rows (2**18: a few collisions among the ~10**5
-# bigrams of 10,000 short texts; 2**16 lost 2 points of validation accuracy on one such set).
-NGRAM_BUCKETS = 2**18
-
 # Data without a preset (images:DIR, csv:PATH, tfds:NAME) gets a general recipe per model: settings that suit data
 # of its kind whatever it shows, the number of epochs chosen by early stopping on validation (trainer.epochs is the
 # most), and a text's sequence length chosen from the training texts (data.sequence_length=0). No flips: digits and
@@ -57,8 +53,8 @@ AUTO_RECIPES: dict[str, dict[str, str]] = {
             "data.random_zoom": "0.1", "data.random_rotation": "10", "data.random_contrast": "0.2",
             "trainer.lr_schedule": "plateau", "trainer.warmup_epochs": "1", "trainer.epochs": "40",
             "trainer.patience": "8", "trainer.best_metric": "loss"},
-    "lstm": {**_TEXT_RECIPE, "model.lstm.ngram_buckets": str(NGRAM_BUCKETS)},
-    "transformer": {**_TEXT_RECIPE, "model.transformer.ngram_buckets": str(NGRAM_BUCKETS)},
+    "lstm": {**_TEXT_RECIPE, "model.lstm.ngram_buckets": str(BUCKETS_FROM_DATA)},
+    "transformer": {**_TEXT_RECIPE, "model.transformer.ngram_buckets": str(BUCKETS_FROM_DATA)},
 }
 
 

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.config import ConfigError, ExperimentConfig
+from tfmodels.config import BUCKETS_FROM_DATA, ConfigError, ExperimentConfig
 from tfmodels.models import build_model
 from tfmodels.training import distribution
 from tfmodels.training.augmentation import augmentation
@@ -319,8 +319,14 @@ class Trainer:
     if not os.path.exists(path):
       return
     previous = ExperimentConfig.from_dict(read_json(path))
-    if not self.config.data.sequence_length:  # chosen from the data when the run began: the same again
-      self.config = self.config.override({"data.sequence_length": str(previous.data.sequence_length)})
+    # Settings chosen from the data when the run began: the same again.
+    chosen = {}
+    if not self.config.data.sequence_length:
+      chosen["data.sequence_length"] = str(previous.data.sequence_length)
+    name = self.config.model.name
+    if getattr(self.config.model.architecture, "ngram_buckets", 0) == BUCKETS_FROM_DATA:
+      chosen[f"model.{name}.ngram_buckets"] = str(getattr(previous.model, name).ngram_buckets)
+    self.config = self.config.override(chosen)
     # Where the cache lives, how big the shuffle buffer is and what is held in memory do not change what is learned.
     ignored = {"data_dir": "", "manual_dir": "", "shuffle_buffer": 0, "cache_budget_mb": 0}
     for part in ("model", "data", "pretrain"):

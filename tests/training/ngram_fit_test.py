@@ -94,14 +94,14 @@ def test_two_classes_get_opposite_logits_and_more_classes_one_model_each():
   (train_ids, train_labels), _, vocab_size = reviews()
   model = TransformerClassifier(2, vocab_size, SEQUENCE_LENGTH, ngram_buckets=4096)
   counts, labels, _ = ngram_fit._read(model.ngram_logits, _split(train_ids, train_labels), with_ids=False)
-  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 2, 1.0)
+  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 2, (1.0,))[0]
   np.testing.assert_array_equal(table[:, 0], -table[:, 1])
   assert bias[0] == -bias[1] and not table[0].any()
   # Four classes (which novel a 40-word passage is from): one model against the rest per class.
   (train_ids, train_labels), (held_out_ids, held_out_labels), vocab_size = novel_passages()
   novel_model = TransformerClassifier(4, vocab_size, 40, ngram_buckets=4096)
   counts, labels, _ = ngram_fit._read(novel_model.ngram_logits, _split(train_ids, train_labels), with_ids=False)
-  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 4, 1.0)
+  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 4, (1.0,))[0]
   held_out, held_out_labels, _ = ngram_fit._read(novel_model.ngram_logits, _split(held_out_ids, held_out_labels),
                                                  with_ids=False)
   assert np.mean(np.argmax(held_out @ table + bias, axis=1) == held_out_labels) > 0.85  # chance: 0.25
@@ -111,7 +111,7 @@ def test_a_class_without_training_texts_is_never_the_ngram_models_answer():
   (train_ids, train_labels), _, vocab_size = reviews()
   model = TransformerClassifier(3, vocab_size, SEQUENCE_LENGTH, ngram_buckets=4096)
   counts, labels, _ = ngram_fit._read(model.ngram_logits, _split(train_ids, train_labels), with_ids=False)
-  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 3, 1.0)  # class 2 has no text
+  table, bias = ngram_fit._naive_bayes_logistic(counts, labels, 3, (1.0,))[0]  # class 2 has no text
   assert not table[:, 2].any() and bias[2] < -10
   assert not np.any(np.argmax(counts @ table + bias, axis=1) == 2)
 

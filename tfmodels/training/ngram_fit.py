@@ -22,7 +22,9 @@ little).
 from __future__ import annotations
 
 from collections.abc import Callable
+import concurrent.futures
 import itertools
+import os
 
 import numpy as np
 from scipy import sparse
@@ -68,7 +70,7 @@ def fit_ngram_model(model: TextClassifier, train: tf.data.Dataset, validation: t
   layer.bias.assign(tf.zeros_like(layer.bias))
   train_features, train_labels, _ = _read(layer, train, with_ids=False)
   validation_features, validation_labels, validation_ids = _read(layer, validation, with_ids=True)
-  fits = [(_naive_bayes_logistic(train_features, train_labels, layer.num_classes, c), c) for c in C_VALUES]
+  fits = zip(_naive_bayes_logistic(train_features, train_labels, layer.num_classes, C_VALUES), C_VALUES)
   scored = [(_accuracy(validation_features @ table + bias, validation_labels), c, table, bias)
             for (table, bias), c in fits]
   ngram_accuracy, c, table, bias = max(scored, key=lambda row: (row[0], -row[1]))  # a tie takes the smaller C
@@ -113,30 +115,41 @@ def _read(layer: HashedNgramLogits, split: tf.data.Dataset, with_ids: bool):
   return counts, (np.concatenate(labels) if labels else np.zeros(0, np.int64)), id_batches
 
 
-def _naive_bayes_logistic(counts: sparse.csr_matrix, labels: np.ndarray, num_classes: int, c: float
-                          ) -> tuple[np.ndarray, np.ndarray]:
-  """NB-LR, one against the rest per class: the table `(num_features, num_classes)` and bias `(num_classes,)` whose
-  `counts @ table + bias` are the logits (two classes: one model, split evenly between the two logits)."""
-  table = np.zeros((counts.shape[1], num_classes))
-  bias = np.zeros(num_classes)
-  for k in ([1] if num_classes == 2 else range(num_classes)):
+def _naive_bayes_logistic(counts: sparse.csr_matrix, labels: np.ndarray, num_classes: int,
+                          c_values: tuple[float, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+  """NB-LR, one against the rest per class, for each of `c_values`: the table `(num_features, num_classes)` and bias
+  `(num_classes,)` whose `counts @ table + bias` are the logits (two classes: one model, split evenly between the two
+  logits). The classes are fitted in parallel threads (the solver spends its time in numpy and scipy, outside the
+  interpreter lock)."""
+  tables = [np.zeros((counts.shape[1], num_classes)) for _ in c_values]
+  biases = [np.zeros(num_classes) for _ in c_values]
+
+  def fit_class(k: int) -> None:
     positive = labels == k
     if not positive.any() or positive.all():  # one side has no text: the class's logit is its prior alone
-      bias[k] = 0.0 if positive.all() else -20.0
-      continue
+      for bias in biases:
+        bias[k] = 0.0 if positive.all() else -20.0
+      return
     inside = 1.0 + np.asarray(counts[positive].sum(axis=0)).ravel()  # add-one smoothed counts
     outside = 1.0 + np.asarray(counts[~positive].sum(axis=0)).ravel()
     ratio = np.log(inside / inside.sum()) - np.log(outside / outside.sum())
-    regression = LogisticRegression(C=c, max_iter=2000).fit(counts @ sparse.diags(ratio), positive.astype(int))
-    table[:, k] = ratio * regression.coef_[0]
-    bias[k] = regression.intercept_[0]
-  table[0] = 0.0  # the padding id reads nothing
-  if num_classes == 2:
-    table[:, 1] /= 2
-    table[:, 0] = -table[:, 1]
-    bias[1] /= 2
-    bias[0] = -bias[1]
-  return table, bias
+    scaled = counts @ sparse.diags(ratio)
+    for table, bias, c in zip(tables, biases, c_values):
+      regression = LogisticRegression(C=c, max_iter=2000).fit(scaled, positive.astype(int))
+      table[:, k] = ratio * regression.coef_[0]
+      bias[k] = regression.intercept_[0]
+
+  classes = [1] if num_classes == 2 else list(range(num_classes))
+  with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(classes), os.cpu_count() or 1)) as pool:
+    list(pool.map(fit_class, classes))
+  for table, bias in zip(tables, biases):
+    table[0] = 0.0  # the padding id reads nothing
+    if num_classes == 2:
+      table[:, 1] /= 2
+      table[:, 0] = -table[:, 1]
+      bias[1] /= 2
+      bias[0] = -bias[1]
+  return list(zip(tables, biases))
 
 
 def _blend(network: np.ndarray, ngrams: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

@@ -303,3 +303,22 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   assert json.load(open(model_dir / "config.json"))["data"]["sequence_length"] == recorded["sequence_length"]
   assert any("Resuming after epoch 1" in line for line in lines)
   assert sum(line.startswith("N-gram model") for line in lines) == 2  # fitted again on the longer run's network
+
+
+def test_the_ngram_model_is_fitted_across_mirrored_replicas(tmp_path):
+  dataset = write_reviews_csv(tmp_path / "reviews.csv", rows=1200)
+  config = config_from_flags(model="lstm", dataset=dataset, epochs=1, strategy="mirrored",
+                             data_dir=str(tmp_path / "cache"), pretrain="off",
+                             params="model.lstm.embedding_dim=16,model.lstm.lstm_units=8")
+  model_dir = tmp_path / "run"
+  evaluation = trainer.Trainer(config, str(model_dir), log=lambda line: None).run()
+  ngrams = evaluation["ngram_model"]
+  assert ngrams["ngram_weight"] > 0 and ngrams["validation_accuracy"]["ngrams"] > 0.55
+  # The saved model holds the fitted table and reproduces the test figure the run measured across the replicas.
+  artifact = ModelArtifact.load(str(model_dir))
+  model = artifact.load_model()
+  assert np.abs(model.ngram_logits.get_weights()[0]).max() > 0
+  texts, labels = artifact.load_dataset().split_arrays("test")
+  ids = artifact.preprocessor()(texts)
+  accuracy = float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(ids)), axis=1) == labels))
+  assert accuracy == pytest.approx(evaluation["accuracy"], abs=1e-6)

@@ -322,3 +322,17 @@ def test_the_ngram_model_is_fitted_across_mirrored_replicas(tmp_path):
   ids = artifact.preprocessor()(texts)
   accuracy = float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(ids)), axis=1) == labels))
   assert accuracy == pytest.approx(evaluation["accuracy"], abs=1e-6)
+
+
+@pytest.mark.parametrize("buckets, suggested", [(0, True), (4096, False)])
+def test_a_model_below_the_reference_is_told_what_may_help(tmp_path, buckets, suggested):
+  lines = []
+  config = config_from_flags(model="transformer", dataset="csv:reviews.csv", strategy="default",
+                             params=f"model.transformer.ngram_buckets={buckets}")
+  run = trainer.Trainer(config, str(tmp_path / "run"), log=lines.append)
+  run._compare_with_baseline(0.70, 0.75)
+  assert "this model is below it (-0.0500)" in lines[0] and "worse than the linear reference" in lines[1]
+  assert ("--params=model.transformer.ngram_buckets=-1" in lines[1]) == suggested
+  lines.clear()
+  run._compare_with_baseline(0.75, 0.75)
+  assert len(lines) == 1 and "at or above it (+0.0000)" in lines[0]

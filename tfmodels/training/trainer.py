@@ -306,8 +306,11 @@ class Trainer:
              f"(evaluation.json baseline_accuracy); this model is {'below' if below else 'at or above'} it "
              f"({accuracy - baseline:+.4f}).")
     if below:
-      self.log("The model is worse than the linear reference. What may help: more labelled examples; the other "
-               "text model (--model=lstm or --model=transformer); a longer run (--epochs, or "
+      name = self.config.model.name
+      wide = ("" if getattr(self.config.model.architecture, "ngram_buckets", 0) else
+              f"a linear n-gram model beside the network (--params=model.{name}.ngram_buckets=-1); ")
+      self.log(f"The model is worse than the linear reference. What may help: {wide}more labelled examples; the "
+               "other text model (--model=lstm or --model=transformer); a longer run (--epochs, or "
                "--params=trainer.patience=N); a vocabulary of rarer words (--params=data.min_token_count=1).")
 
   def _check_model_dir(self) -> None:

@@ -63,3 +63,11 @@ def test_taken_port_is_named():
     config = json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}})
     with pytest.raises(ConfigError, match=f"Port {port} .* already taken"):
       distribution.check_tf_config(config)
+
+
+def test_a_process_mirrors_over_its_devices_with_one_strategy():
+  # A second MirroredStrategy over the same devices reuses the first one's collective instance keys: a second
+  # training in one process then failed ("Shape mismatch in the collective instance 100"); the trainer test
+  # test_the_ngram_model_is_fitted_across_mirrored_replicas trains after another mirrored run.
+  first = distribution.build_strategy("mirrored")
+  assert distribution.build_strategy("mirrored") is first and first.num_replicas_in_sync == 2

@@ -2,10 +2,16 @@
 
 `auto` picks MirroredStrategy on more than one GPU, OneDeviceStrategy on one GPU and the default strategy on CPU.
 `mirrored` without GPUs mirrors over every logical CPU device (what the tests use to check that replicas agree).
+
+A process builds one MirroredStrategy per set of devices and hands it out again: a second MirroredStrategy over the
+same devices numbers its collective operations as the first did, so a second training in the same process (a
+script that trains two models) failed with "Shape mismatch in the collective instance 100" (TensorFlow issue
+62790).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -33,7 +39,13 @@ def build_strategy(name: str) -> tf.distribute.Strategy:
     return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
   if name == "mirrored":
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-    return tf.distribute.MirroredStrategy(devices=devices)
+    return _mirrored_strategy(tuple(devices))
+
+
+@functools.cache
+def _mirrored_strategy(devices: tuple[str, ...]) -> tf.distribute.MirroredStrategy:
+  """The process's MirroredStrategy over `devices` (see the module docstring)."""
+  return tf.distribute.MirroredStrategy(devices=list(devices))
 
 
 def check_tf_config(text: str) -> None:

@@ -20,9 +20,9 @@ class EdgeLanguageModel:
   constant work per token: `prefill(window, length)` reads a right-padded window and returns the logits of the token
   after it, `decode(token, position)` reads one token and returns the logits of the next. The cache (keys and
   values, or LSTM states) is held between the calls in the `decode` signature's input tensors (`CachedSignatures`,
-  which converts it between each signature's own scales in an integer file). `next_token_logits` is a prefill that keeps no
-  cache (a whole window per token). A file of an older export holds the next-token model alone and generates
-  through it, a window per token.
+  which converts it between each signature's own scales in an integer file). `next_token_logits` is a prefill that
+  keeps no cache (a whole window per token). A file of an older export holds the next-token model alone and
+  generates through it, a window per token.
 
   `generator()` runs the generation loop the Keras model runs (`TextGenerator`: greedy, or sampled with temperature,
   top-k, top-p and a seed; when the window is full it re-reads the last `reprefill_length` tokens), so with a

@@ -75,7 +75,7 @@ def test_the_fit_sets_the_ngram_model_and_the_blend_and_the_model_computes_it(mo
   assert "N-gram model" in lines[0] and f"{accuracy['combined']:.4f}" in lines[0]
 
 
-def test_a_second_fit_starts_again_from_the_network_alone():
+def test_a_second_fit_gives_the_same_ngram_model():
   (train_ids, train_labels), (validation_ids, validation_labels), vocab_size = reviews()
   keras.utils.set_random_seed(0)
   model = TransformerClassifier(2, vocab_size, SEQUENCE_LENGTH, ngram_buckets=4096)

@@ -268,7 +268,7 @@ def write_reviews_csv(path, rows=2400):
   return f"csv:{path}"
 
 
-def recorded_model(model_dir):
+def recorded_buckets(model_dir):
   """The n-gram buckets the run's config.json records."""
   return json.load(open(model_dir / "config.json"))["model"]["transformer"]["ngram_buckets"]
 
@@ -288,7 +288,7 @@ def test_a_users_texts_get_a_length_chosen_from_them_and_the_linear_reference_be
   assert any("TF-IDF + logistic-regression reference on the same split" in line for line in lines)
   # The recipe's n-gram model, fitted after the network and blended with it on validation (ngram_fit_test.py).
   ngrams = evaluation["ngram_model"]
-  assert ngrams["validation_accuracy"]["ngrams"] > 0.6 and ngrams["buckets"] == recorded_model(model_dir) == 2**18
+  assert ngrams["validation_accuracy"]["ngrams"] > 0.6 and ngrams["buckets"] == recorded_buckets(model_dir) == 2**18
   assert json.load(open(model_dir / "evaluation.json"))["ngram_model"] == ngrams
   assert any(line.startswith("N-gram model") for line in lines)
   vocabulary = open(model_dir / "vocabulary.txt", encoding="utf-8").read().splitlines()

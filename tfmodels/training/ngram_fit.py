@@ -36,8 +36,9 @@ from tfmodels.models.text_classifier import TextClassifier
 from tfmodels.training.text_baseline import FIT_LIMIT
 
 # Bigram rows of the n-gram model chosen from the data (`ngram_buckets_for`): 2**18 leaves few collisions among the
-# ~10**5 bigrams of 10,000 short texts (2**16 lost 2.3 points of validation accuracy on one such set), halved while
-# the table would hold more than `MAX_TABLE_WEIGHTS` (8 MiB as float32, 2 MiB as int8), down to `MIN_BUCKETS`.
+# ~10**5 bigrams of 10,000 short texts (with 2**16, NB-LR over word presence lost 2.3 points of validation accuracy
+# on one such set), halved while the table would hold more than `MAX_TABLE_WEIGHTS` (8 MiB as float32, 2 MiB as
+# int8), down to `MIN_BUCKETS`.
 NGRAM_BUCKETS = 2**18
 MAX_TABLE_WEIGHTS = 2**21
 MIN_BUCKETS = 2**12
@@ -60,7 +61,8 @@ def fit_ngram_model(model: TextClassifier, train: tf.data.Dataset, validation: t
   """Fits `model.ngram_logits` and the blend (module docstring); returns the figures for `evaluation.json`.
 
   Args:
-    model: a trained classifier with an n-gram model (its weights are overwritten).
+    model: a trained classifier with an n-gram model. Its n-gram weights are overwritten and its output layer is
+      scaled by the blend, so fit the network as trained (the trainer reloads its best weights before each fit).
     train: the training split, unbatched `(token ids, label)`; at most `FIT_LIMIT` texts are read.
     validation: the validation split, unbatched `(token ids, label)`; at most `FIT_LIMIT` texts are read.
     log: where the summary line goes.

@@ -41,6 +41,7 @@ class NextTokenSampler:
     self.top_p = top_p
     self.seed = seed
     self.excluded = tuple(excluded)
+    self._excluded = np.asarray(self.excluded, np.intp)
     self._rng = np.random.default_rng(seed)
 
   @property
@@ -49,11 +50,10 @@ class NextTokenSampler:
 
   def __call__(self, logits: np.ndarray) -> int:
     """Returns the chosen id for one `(vocab_size,)` vector of logits."""
-    logits = np.asarray(logits, np.float64).reshape(-1).copy()
-    if self.excluded:
-      logits[list(self.excluded)] = -np.inf
+    logits = np.array(logits, np.float64).reshape(-1)  # a copy
+    logits[self._excluded] = -np.inf
     if self.greedy:
-      return int(np.argmax(logits))
+      return int(logits.argmax())
     logits /= self.temperature
     order = np.argsort(-logits, kind="stable")  # most likely first
     if self.top_k:

@@ -146,6 +146,22 @@ def test_cached_greedy_text_re_reading_whole_windows_equals_full_window_keras(ex
   assert edge.signatures.calls == {"prefill": 1 + slides, "decode": steps - slides}
 
 
+def test_returned_logits_are_their_own_and_the_held_tensors_cannot_move(exported):
+  architecture, _, export_dir = exported
+  model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
+  window = np.zeros(SEQUENCE_LENGTH, np.int32)
+  window[:3] = model.vocabulary.encode("abc")
+  first = model.prefill(window, 3)
+  kept = first.copy()
+  second = model.decode(int(model.vocabulary.encode("d")[0]), 3)
+  model.decode(int(model.vocabulary.encode("e")[0]), 4)
+  np.testing.assert_array_equal(first, kept)  # not a view of an output the next call overwrites
+  assert not np.array_equal(first, second)
+  # The runtime holds views of the signatures' tensors; LiteRT then refuses to reallocate (move) them.
+  with pytest.raises(RuntimeError, match="reference to internal data"):
+    model._interpreter.allocate_tensors()  # pylint: disable=protected-access
+
+
 def test_decode_refuses_positions_out_of_order(exported):
   architecture, _, export_dir = exported
   model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))

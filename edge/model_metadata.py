@@ -42,8 +42,10 @@ edge runtime needs):
 A language-model file holds two signatures (`language_model.signatures`), which share one copy of the weights:
 `prefill`, whose `tokens` input and `logits` output `input` and `output` describe (a right-padded window in, the
 logits of the token after its last real one out: the next-token model), and `decode`; `language_model.cache` names
-their cache tensors in order (`export.tflite.next_token_graph.generation_signatures`). A file with no `signatures` (older
-exports) holds the next-token model alone, as its single subgraph.
+their cache tensors in order (`export.tflite.next_token_graph.generation_signatures`). A transformer's file also has
+shorter prefills, `prefill_<n>` (`short_prefill_key`): the first n positions of a window, with the cache of those
+positions (litert-torch names its prefill signatures by length so). A file with no `signatures` (older exports) holds
+the next-token model alone, as its single subgraph.
 """
 
 from __future__ import annotations
@@ -68,6 +70,18 @@ FORMAT_VERSION = 1
 EMBEDDED_NAME = "tfmodels_metadata.json"
 # The signatures of a cached language-model file; `input` and `output` describe PREFILL's `tokens` and `logits`.
 PREFILL, DECODE = "prefill", "decode"
+
+
+def short_prefill_key(length: int) -> str:
+  """The key of a prefill signature that reads the first `length` positions of a window (shorter than PREFILL's)."""
+  return f"{PREFILL}_{length}"
+
+
+def prefill_keys(signatures) -> list[str]:
+  """The prefill signatures among signature keys: PREFILL, and `short_prefill_key`'s."""
+  return [key for key in signatures if key == PREFILL or (key.startswith(f"{PREFILL}_")
+                                                          and key[len(PREFILL) + 1:].isdigit())]
+
 TASKS = ("image_classification", "text_classification", "language_model")
 # The TFLite modes, in their order everywhere: the one list (export/tflite/tflite_modes.py maps each to its converter
 # settings, the gates and the benchmark read it from here; this module imports nothing of TensorFlow).
@@ -399,8 +413,8 @@ class ModelMetadata:
         '{signature key: {"inputs": [names], "outputs": [names]}}')
     if info.signatures:
       _check(info.cached and set(info.cache) <= set(info.signatures[DECODE]["inputs"])
-             and set(info.cache) <= set(info.signatures[PREFILL]["outputs"]), "language_model.cache", info.cache,
-             "the cache tensors of the prefill and decode signatures")
+             and all(set(info.cache) <= set(info.signatures[key]["outputs"]) for key in prefill_keys(info.signatures)),
+             "language_model.cache", info.cache, "the cache tensors of the prefill and decode signatures")
     _check(_is_int(info.sequence_length) and info.sequence_length >= 1, "language_model.sequence_length",
            info.sequence_length, "an integer >= 1")
     _check(len(self.input.shape) == 2 and self.input.shape[1] == info.sequence_length, "input.shape",

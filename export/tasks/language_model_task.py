@@ -1,17 +1,18 @@
 """The export of a language model (`transformer_lm`, `lstm_lm`): next-token artifacts, generation in the graph and
-in two signatures of each `.tflite` file.
+in the signatures of each `.tflite` file.
 
 It writes, into the layout every export has:
 
   OUT/serving/<name>/<version>/     SavedModel with `serving_default` (next token) and `generate` (prompt in, text
                                     out, the loop in the graph): `language_model_saved_model`; warmup requests for both
-  OUT/tflite/<name>_<mode>.tflite   two signatures sharing one copy of the weights, text generation in constant
+  OUT/tflite/<name>_<mode>.tflite   signatures sharing one copy of the weights, text generation in constant
                                     work per token with the cache as inputs and outputs
                                     (`next_token_graph.generation_signatures`): `prefill`, int32 token ids
                                     `(1, sequence_length)` in (a right-padded window), the logits `(1, vocab_size)` of
                                     the token after its last real one and the cache out (the next-token model:
-                                    int8 logits in `full_int8`, dequantized with the metadata), and `decode`, one
-                                    token in at its position, the next token's logits and the cache out
+                                    int8 logits in `full_int8`, dequantized with the metadata), `decode`, one
+                                    token in at its position, the next token's logits and the cache out, and for a
+                                    transformer `prefill_<n>`, a prefill of half a window
   OUT/tflite/<name>_<mode>.json     its metadata, the character vocabulary included (`edge.EdgeLanguageModel`)
   OUT/report.json, report.md, perplexity_size_per_mode.png, logit_error_histogram.png
 
@@ -37,7 +38,7 @@ import tensorflow as tf
 
 from edge.char_vocabulary import UNKNOWN
 from edge.edge_language_model import EdgeLanguageModel
-from edge.model_metadata import LanguageModelInfo, ModelMetadata
+from edge.model_metadata import LanguageModelInfo, ModelMetadata, short_prefill_key
 from edge.text_generator import TextGenerator
 from export.serving import language_model_saved_model
 from export import next_token_verification
@@ -79,7 +80,7 @@ class LanguageModelTask(ExportTask):
   (`--lstm_graph` is the classifier's).
   """
 
-  conversion_signatures = (PREFILL, DECODE)
+  conversion_signatures = (PREFILL, DECODE)  # and a model's shorter prefills, once `write_conversion_model` knows them
   figure_names = FIGURES + ("perplexity", "reference_perplexity", "perplexity_ratio", "milliseconds_per_prefill",
                             "milliseconds_per_decode")
 
@@ -229,7 +230,9 @@ class LanguageModelTask(ExportTask):
     second time in the fused LSTM op's layout (measured: the int8 files then miss the size gate, 0.39-0.47x).
     """
     self._keras_model = model
-    write_signatures_saved_model(generation_signatures(model), path)
+    signatures = generation_signatures(model)
+    self.conversion_signatures = tuple(signatures)
+    write_signatures_saved_model(signatures, path)
 
   def _integer_options(self, model: keras.Model) -> dict:
     """What the integer-only graph asks of the model: an `LstmLm` bounds its cell states (`INT8_CELL_CLIP`)."""
@@ -242,9 +245,9 @@ class LanguageModelTask(ExportTask):
     return bool(options)
 
   def write_representative(self, calibration: np.ndarray, work_dir: str) -> str:
-    """Calibration samples of both signatures, from the same training windows: each window as a prefill input,
-    and, for windows of length L >= 2, a decode of token L-1 on Keras' cache of the first L-1 (as the integer-only
-    graph computes it: an LSTM's cell states bounded)."""
+    """Calibration samples of every signature, from the same training windows: each window as a prefill input (its
+    first n positions for a `prefill_<n>`), and, for windows of length L >= 2, a decode of token L-1 on Keras'
+    cache of the first L-1 (as the integer-only graph computes it: an LSTM's cell states bounded)."""
     model = self._keras_model
     windows = calibration[:, None]  # (N, 1, T): one batch-1 input per sample
     lengths = np.count_nonzero(calibration, axis=1)
@@ -257,6 +260,8 @@ class LanguageModelTask(ExportTask):
               **{name: np.asarray(tensor, np.float32)[:, None] for name, tensor in zip(model.cache_names(), cache)}}
     path = os.path.join(work_dir, "representative.npz")
     samples = {PREFILL: {"tokens": windows}}
+    samples.update({short_prefill_key(length): {"tokens": windows[:, :, :length]}
+                    for length in model.prefill_lengths() if length < self.sequence_length})
     if len(decoded):
       samples[DECODE] = decode
     write_signature_samples(samples, path)

@@ -19,7 +19,9 @@ def prefill_length(length: int) -> int:
 class DecodePathRunner:
   """`verification.GateRunner`'s interface on the cached path: the logits after each window's last real token come
   from prefilling its first half (`prefill_length`) and decoding the rest one token at a time, so every figure of a
-  window of length >= 2 goes through `decode`, after up to half a window of decode steps on the cache.
+  window of length >= 2 goes through `decode`, after up to half a window of decode steps on the cache. Every other
+  window is prefilled through the whole-window `prefill`, the others through the shortest prefill signature that
+  holds their first half (a transformer's `prefill_<n>`), so the figures cover every prefill of the file.
 
   `input` and `output` describe the `prefill` signature's `tokens` and `logits` (the metadata's `input` and `output`).
 
@@ -53,10 +55,10 @@ class DecodePathRunner:
   def logits(self, windows: np.ndarray) -> np.ndarray:
     """float32 logits `(N, vocab)` after the last real token of each right-padded int32 window `(N, T)`."""
     results = []
-    for window in np.asarray(windows, np.int32):
+    for index, window in enumerate(np.asarray(windows, np.int32)):
       length = int(np.count_nonzero(window))
       first = prefill_length(max(length, 1))
-      logits = self.cached.prefill(np.where(np.arange(len(window)) < first, window, 0))
+      logits = self.cached.prefill(np.where(np.arange(len(window)) < first, window, 0), whole=index % 2 == 1)
       for position in range(first, length):
         logits = self.cached.decode(int(window[position]), position)
       results.append(logits)

@@ -17,6 +17,9 @@ names of litert-torch's generative API (which MediaPipe's and LiteRT-LM's runtim
 
   prefill(tokens int32 (1, T))  a right-padded window -> logits float32 (1, V) of the token after its last real
                                 token, and every cache tensor
+  prefill_<n>(tokens int32 (1, n))  the same for the first n < T positions of a window, with the cache of those
+                                positions: a transformer's half window (`TransformerLm.prefill_lengths`), which a
+                                slide re-reads, costs half a whole window's prefill
   decode(tokens int32 (1, 1), input_pos int32 (1,), cache...)  one token at position `input_pos` -> logits (1, V)
                                 of the next one, and what the step adds to the cache (`model.decode_step`)
 
@@ -35,7 +38,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from edge.model_metadata import DECODE, PREFILL
+from edge.model_metadata import DECODE, PREFILL, short_prefill_key
 from export.tflite.lstm_graph import fused_lstm_lm_logits
 from export.tflite.transformer_graph import int8_friendly_logits
 from tfmodels.models.lstm_lm import LstmLm
@@ -74,7 +77,8 @@ def tflite_position_logits(model: keras.Model) -> PositionLogits:
 
 
 def generation_signatures(model: keras.Model, **options) -> dict[str, tuple[Callable, list[tf.TensorSpec]]]:
-  """The `prefill` and `decode` signatures of a language model: `{key: (function, input specs)}`.
+  """The `prefill`, `decode` and shorter `prefill_<n>` signatures of a language model, in this order (the file's
+  subgraphs): `{key: (function, input specs)}`.
 
   `options` go to the model's `prefill` and `decode_step` (an `LstmLm`'s `cell_clip`)."""
   names = model.cache_names()
@@ -93,4 +97,6 @@ def generation_signatures(model: keras.Model, **options) -> dict[str, tuple[Call
       DECODE: (decode, [tf.TensorSpec((1, 1), tf.int32, name="tokens"), tf.TensorSpec((1,), tf.int32,
                                                                                        name="input_pos"),
                         *cache_specs]),
+      **{short_prefill_key(length): (prefill, [tf.TensorSpec((1, length), tf.int32, name="tokens")])
+         for length in model.prefill_lengths() if length < model.sequence_length},
   }

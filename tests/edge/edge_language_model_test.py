@@ -105,10 +105,13 @@ def test_the_file_has_the_cached_signatures_its_metadata_names(exported):
   model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
   keras_model = ModelArtifact.load(model_dir).load_model()
   info = model.metadata.language_model
-  assert model.cached and set(info.signatures) == {"prefill", "decode"}
+  # A transformer's prefill costs its static window, so its file also has one of half a window (what a slide reads).
+  short = {f"prefill_{SEQUENCE_LENGTH // 2}"} if architecture == "transformer_lm" else set()
+  assert model.cached and set(info.signatures) == {"prefill", "decode", *short}
   assert info.cache == keras_model.cache_names()
   assert set(info.signatures["decode"]["inputs"]) == {"tokens", "input_pos", *info.cache}
-  assert set(info.signatures["prefill"]["outputs"]) == {"logits", *info.cache}
+  for key in {"prefill", *short}:
+    assert set(info.signatures[key]["outputs"]) == {"logits", *info.cache}
 
 
 @pytest.mark.parametrize("mode", ["float32", "full_int8"])
@@ -127,6 +130,26 @@ def test_prefill_then_decode_give_keras_logits_at_every_position(exported, mode)
     agreement = np.mean(np.argmax(logits, axis=-1) == np.argmax(full[prompt - 1:], axis=-1))
     assert agreement >= 0.6, agreement
   assert model.signatures.calls == {"prefill": 1, "decode": SEQUENCE_LENGTH - prompt}
+
+
+def test_a_short_prefill_runs_through_the_shortest_signature_that_holds_it(exported):
+  architecture, _, export_dir = exported
+  model = EdgeLanguageModel(_tflite(export_dir, architecture, "float32"))
+  ids = model.vocabulary.encode(PROMPTS[2])[:SEQUENCE_LENGTH]
+  for length in (3, SEQUENCE_LENGTH // 2, SEQUENCE_LENGTH // 2 + 1):
+    window = np.pad(ids[:length], (0, SEQUENCE_LENGTH - length))
+    signatures = model.signatures
+    short = signatures.prefill(window)
+    short_steps = [signatures.decode(int(ids[p]), p) for p in range(length, SEQUENCE_LENGTH)]
+    whole = signatures.prefill(window, whole=True)
+    whole_steps = [signatures.decode(int(ids[p]), p) for p in range(length, SEQUENCE_LENGTH)]
+    np.testing.assert_allclose(short, whole, atol=1e-5)
+    np.testing.assert_allclose(np.stack(short_steps), np.stack(whole_steps), atol=1e-5)
+  runners = {key: model._interpreter.get_signature_runner(key)  # pylint: disable=protected-access
+             for key in model.metadata.language_model.signatures if key.startswith("prefill")}
+  lengths = sorted(runner.get_input_details()["tokens"]["shape"][1] for runner in runners.values())
+  assert lengths == ([SEQUENCE_LENGTH // 2, SEQUENCE_LENGTH] if architecture == "transformer_lm"
+                     else [SEQUENCE_LENGTH])
 
 
 @pytest.mark.slow

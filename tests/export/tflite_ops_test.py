@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from export.tflite.tflite_ops import TfliteOps
-from tests.testing.language_models import exported_language_model
+from tests.testing.language_models import SEQUENCE_LENGTH, exported_language_model
 
 
 def _convert(function, input_spec, *ops_sets) -> bytes:
@@ -44,7 +44,8 @@ def test_one_signature_of_a_language_model_file(tmp_path_factory):
   export_dir, _ = exported_language_model(tmp_path_factory.getbasetemp(), "transformer_lm")
   path = os.path.join(export_dir, "tflite", "pride_transformer_lm_float32.tflite")
   whole, prefill, decode = TfliteOps.read(path), TfliteOps.read(path, "prefill"), TfliteOps.read(path, "decode")
-  assert prefill.count + decode.count == whole.count and 0 < decode.count < whole.count
+  short = TfliteOps.read(path, f"prefill_{SEQUENCE_LENGTH // 2}")
+  assert prefill.count + decode.count + short.count == whole.count and 0 < decode.count < whole.count
   with pytest.raises(ValueError, match="no signature 'serving_default'"):
     TfliteOps.read(path, "serving_default")
 

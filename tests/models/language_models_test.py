@@ -98,6 +98,22 @@ def test_cached_path_gives_the_full_window_logits_at_every_position(cls, kwargs,
     np.testing.assert_allclose(keras.ops.convert_to_numpy(logits), full[:, position], atol=1e-4)
 
 
+def test_a_transformer_prefill_of_half_a_window_equals_the_whole_window_prefill_there():
+  model = TransformerLm(**TRANSFORMER)
+  lengths = model.prefill_lengths()
+  assert lengths == (LENGTH // 2, LENGTH) and LstmLm(**LSTM).prefill_lengths() == (LENGTH,)
+  window = _sequences()[:3]
+  window[:, 5:] = 0  # 5 real tokens, in both
+  whole_logits, whole_cache = model.prefill(window)
+  half_logits, half_cache = model.prefill(window[:, :lengths[0]])
+  np.testing.assert_allclose(keras.ops.convert_to_numpy(half_logits), keras.ops.convert_to_numpy(whole_logits),
+                             atol=1e-5)
+  for half, whole in zip(half_cache, whole_cache):
+    assert tuple(half.shape) == (3, lengths[0], *model.cache_shapes(3)[0][2:])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(half), keras.ops.convert_to_numpy(whole)[:, :lengths[0]],
+                               atol=1e-5)
+
+
 @pytest.mark.parametrize("cls,kwargs", MODELS)
 def test_cached_greedy_text_equals_full_window_text(cls, kwargs):
   model = cls(**kwargs)

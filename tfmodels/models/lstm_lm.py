@@ -70,6 +70,10 @@ class LstmLm(TokenSequenceModel):
     """Shapes of the cache tensors, in cache order."""
     return ((batch_size, self.lstm_units),) * (2 * self.num_layers)
 
+  def prefill_lengths(self) -> tuple[int, ...]:
+    """Lengths of the prefills a runtime needs: the whole window alone, as a prefill's steps are its real tokens."""
+    return (self.sequence_length,)
+
   def prefill(self, token_ids, cell_clip: float | None = None):
     """Reads a right-padded window at inference step by step, up to its last real token; returns the states there.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from edge.text_generator import default_reprefill_length
 from tfmodels.config import TransformerLmConfig
 from tfmodels.layers.positional_embedding import PositionalEmbedding
 from tfmodels.layers.transformer_encoder_block import TransformerEncoderBlock
@@ -84,15 +85,24 @@ class TransformerLm(TokenSequenceModel):
     shape = (batch_size, self.sequence_length, self.num_heads, self.embedding_dim // self.num_heads)
     return (shape,) * (2 * self.num_layers)
 
+  def prefill_lengths(self) -> tuple[int, ...]:
+    """Lengths of the prefills a runtime needs, shortest first: half a window, which a full window slides back to
+    (`default_reprefill_length`), and the whole window. A prefill's work is its static length, however few of its
+    tokens are real, so a slide through a shorter one costs about half."""
+    half = default_reprefill_length(self.sequence_length)
+    return (half, self.sequence_length) if half < self.sequence_length else (self.sequence_length,)
+
   def prefill(self, token_ids):
     """Reads a right-padded window at inference and fills the cache.
 
     Args:
-      token_ids: int32 `(batch, sequence_length)`: the real tokens first, then padding (0).
+      token_ids: int32 `(batch, length)`, length <= sequence_length (one of `prefill_lengths`): the real tokens
+        first, then padding (0), at positions 0..length-1.
 
     Returns:
       `(logits, cache)`: float32 `(batch, vocab_size)` logits of the token after each window's last real token, and
-      the cache of every position (those of padding are overwritten by `decode` before they are read).
+      the cache of every position read, `(batch, length, ...)` (those of padding are overwritten by `decode` before
+      they are read).
     """
     positions = ops.arange(ops.shape(token_ids)[1])[None, :]
     x = self.embedding.embed_at(token_ids, positions)  # (batch, T, embedding_dim); no padding mask: causal alone

@@ -4,6 +4,7 @@ signature (`generation_speedup`), and turn the timings into the published figure
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Callable
 
 from benchmark import generation_speedup
@@ -79,18 +80,17 @@ def _miss_cause(speedup: generation_speedup.GenerationSpeedup, path: str) -> str
 
   window = ModelMetadata.read(ModelMetadata.path_for(path)).language_model.sequence_length
   operators = TfliteOps.read(path, signature="decode").count
-  cached = sorted(speedup.cached_ms)[len(speedup.cached_ms) // 2]
-  full_window = sorted(speedup.full_window_ms)[len(speedup.full_window_ms) // 2]
+  cached = statistics.mean(speedup.cached_ms)
+  full_window = statistics.median(speedup.full_window_ms)
   characters = speedup.prefills + speedup.decodes
-  loop = cached - (speedup.prefills * speedup.prefill_ms + speedup.decodes * speedup.decode_ms) / characters
   weights = os.path.getsize(path) / 2**20
   return (f"a decode step takes {speedup.decode_ms:.3f} ms, {speedup.decode_ms / (full_window / window):.0f}x the "
           f"1/{window} share of a full-window step ({full_window / window:.3f} ms): for one position it reads every "
           f"weight once (the float32 file, {weights:.2f} MiB) and runs {operators} operators, which a full-window "
           f"step spreads over {window} positions. Per character the cached path adds "
           f"{speedup.prefills * speedup.prefill_ms / characters:.3f} ms of prefills ({speedup.prefills} of "
-          f"{speedup.prefill_ms:.2f} ms) and {loop:.3f} ms of Python around the calls (sampling, writing the cache): "
-          f"{cached:.3f} ms in all")
+          f"{speedup.prefill_ms:.2f} ms on average) and {speedup.loop_ms:.3f} ms of Python around the calls (the loop, "
+          f"sampling, writing the cache): {cached:.3f} ms in all (means over the rounds)")
 
 
 def _saved_model_dir(report: dict) -> str:

@@ -352,6 +352,7 @@ class BenchmarkSuite:
     return {"threads": list(settings.threads), "batch_size": 1, "throughput_batch_size": _THROUGHPUT_BATCH,
             "examples": settings.eval_examples, "latency_rounds": _measured_rounds(measured, settings.threads[0],
                                                                                  architectures, runtimes),
+            "throughput_rounds": _throughput_rounds(measured, settings.threads[0], architectures, runtimes),
             "architectures": results}, samples
 
   # Cold start ----------------------------------------------------------------------------------------------------
@@ -413,18 +414,32 @@ class BenchmarkSuite:
           "train_vs_torch_seed", f"PyTorch is not installed; `pip install -r requirements-benchmark.txt` "
           f"({TORCH_REQUIREMENT}, CPU) adds this figure", torch_method)
     latency_threads = str(settings.threads[0])
+    per_round = (f"{latency_threads} thread{'s' if latency_threads != '1' else ''}, per round; {settings.repeats} "
+                 f"rounds of {settings.latency_calls} calls")
     for architecture in ("cnn", "lstm", "transformer"):
-      key = f"{architecture}_int8_over_float32_latency"
       rounds = inference["latency_rounds"].get(architecture, {})
+      key = f"{architecture}_best_cpu_mode_over_float32_latency"
+      best = _fastest_passing_mode(models.get(architecture), rounds)
+      if best is None or "litert_float32" not in rounds:
+        figures[key] = Figure.skip(key, f"the {architecture} was not measured (--architectures), or none of its "
+                                        "files passed its gates")
+      else:
+        figures[key] = Figure.measured(
+            key, SampleSummary.of_ratios(rounds[f"litert_{best}"], rounds["litert_float32"]),
+            f"median batch-1 latency of the fastest LiteRT mode whose file passed its gates ({best} in this run: the "
+            f"file the export report recommends for a CPU) over float32's, {per_round}",
+            evidence={"mode": best, "median_ms": {runtime[len("litert_"):]: round(1000 * _median(values), 5)
+                                                  for runtime, values in rounds.items()
+                                                  if runtime.startswith("litert_")}})
+      key = f"{architecture}_int8_over_float32_latency"
       if "litert_full_int8" not in rounds or "litert_float32" not in rounds:
         figures[key] = Figure.skip(key, f"the {architecture} was not measured (--architectures, or a mode failed "
                                         "to export)")
         continue
       figures[key] = Figure.measured(key, SampleSummary.of_ratios(rounds["litert_full_int8"],
                                                                   rounds["litert_float32"]),
-                                     f"median batch-1 latency of LiteRT full_int8 over float32, "
-                                     f"{latency_threads} thread{'s' if latency_threads != '1' else ''}, per "
-                                     f"round; {settings.repeats} rounds of {settings.latency_calls} calls")
+                                     f"median batch-1 latency of LiteRT full_int8 over float32, {per_round}")
+    figures.update(self._deploy_figures(details, figures))
     for key, modes in (("int8_over_float32_size", ("dynamic_int8", "full_int8")),
                        ("float16_over_float32_size", ("float16",))):
       ratios = {f"{architecture}/{mode}": model["sizes"][mode] / model["sizes"]["float32"]
@@ -466,6 +481,46 @@ class BenchmarkSuite:
       raise AssertionError(f"Figures not computed: {sorted(missing)}")
     return {key: figures[key] for key in GOAL_KEYS}
 
+  def _deploy_figures(self, details: dict, figures: dict[str, Figure]) -> dict[str, Figure]:
+    """The transformer's XNNPACK partitions in float32, the CNN's batch-32 over batch-1 throughput in its fastest
+    passing mode, and the tensor arena its full_int8 file needs on TensorFlow Lite Micro."""
+    inference, models = details["inference"], details["models"]
+    results = {}
+    key = "transformer_xnnpack_partitions_float32"
+    delegation = inference["architectures"].get("transformer", {}).get("litert_delegation", {}).get("float32")
+    if delegation is None:
+      results[key] = Figure.skip(key, "the transformer was not measured (--architectures)")
+    else:
+      results[key] = Figure.measured(key, SampleSummary.of([delegation["partitions"]]),
+                                     "XNNPACK partitions LiteRT makes of the float32 .tflite, read from its nodes after "
+                                     "delegation (`edge.OpDelegation`)",
+                                     evidence={"undelegated": delegation["undelegated"]})
+    key = "litert_batch32_over_batch1_throughput"
+    best = figures.get("cnn_best_cpu_mode_over_float32_latency")
+    mode = best.evidence.get("mode") if best is not None and best.skipped is None else None
+    batched = inference.get("throughput_rounds", {}).get("cnn", {}).get(f"litert_{mode}")
+    if batched is None:
+      results[key] = Figure.skip(key, "the CNN was not measured (--architectures), or its fastest file takes batch 1 "
+                                      "only")
+    else:
+      single = inference["latency_rounds"]["cnn"][f"litert_{mode}"]  # seconds per batch-1 call, per round
+      results[key] = Figure.measured(
+          key, SampleSummary.of_ratios(batched, [1.0 / seconds for seconds in single]),
+          f"examples/s of LiteRT {mode} (the CNN's fastest passing mode) at batch {_THROUGHPUT_BATCH} over those at "
+          f"batch 1 (1 / the batch-1 latency), {inference['threads'][0]} thread, per round; {self.settings.repeats} "
+          "rounds", evidence={"mode": mode})
+    key = "tflm_arena_kib"
+    micro = models.get("cnn", {}).get("micro", {}).get("full_int8")
+    if not micro or micro.get("arena_bytes") is None:
+      results[key] = Figure.skip(key, "the CNN's full_int8 file was not run on TensorFlow Lite Micro"
+                                      + (f" ({micro.get('error')})" if micro and micro.get("error") else ""))
+    else:
+      results[key] = Figure.measured(
+          key, SampleSummary.of([micro["arena_bytes"] / 1024]),
+          "the tensor arena TensorFlow Lite Micro's interpreter allocated for the CNN's full_int8 file at export "
+          "(`export.tflite.micro_check`), in KiB", evidence={"micro": micro})
+    return results
+
   def _say(self, message: str) -> None:
     self.log(f"[{time.perf_counter() - self._start:6.0f} s] {message}")
 
@@ -475,6 +530,16 @@ def _measured_rounds(measured: dict, threads: int, architectures, runtimes) -> d
   return {architecture: {runtime: [float(np.median(values)) for values in
                                    measured[f"{threads}|{architecture}|{runtime}|latency"]]
                          for runtime in runtimes[architecture]} for architecture in architectures}
+
+
+def _throughput_rounds(measured: dict, threads: int, architectures, runtimes) -> dict:
+  """Per architecture and LiteRT runtime, the batch-32 examples per second of each round at `threads` threads (the
+  runtimes whose file takes a batch of 32)."""
+  return {architecture: {runtime: [value["examples_per_second"] for value in
+                                   measured[f"{threads}|{architecture}|{runtime}|throughput"]]
+                         for runtime in runtimes[architecture] if runtime.startswith("litert_")
+                         and measured[f"{threads}|{architecture}|{runtime}|throughput"][0]["supported"]}
+          for architecture in architectures}
 
 
 def _latency_summary(rounds: list[list[float]]) -> dict:
@@ -492,6 +557,18 @@ def _throughput_summary(rounds: list[dict]) -> dict:
           "max": round(summary.maximum, 1)}
 
 
+def _fastest_passing_mode(model: dict | None, rounds: dict[str, list[float]]) -> str | None:
+  """The LiteRT mode with the lowest median batch-1 latency among those whose file passed its gates."""
+  if model is None:
+    return None
+  candidates = [mode for mode in model.get("passed_modes", ()) if f"litert_{mode}" in rounds]
+  return min(candidates, key=lambda mode: _median(rounds[f"litert_{mode}"]), default=None)
+
+
+def _median(values) -> float:
+  return float(np.median(values))
+
+
 def _model_entry(architecture: str, model_dir: str, trained_here: bool, report: dict,
                  export_seconds: list[float]) -> dict:
   saved_model = next((a for a in report["artifacts"] if a["format"] == "saved_model" and a.get("path")), None)
@@ -507,6 +584,8 @@ def _model_entry(architecture: str, model_dir: str, trained_here: bool, report: 
       "saved_model": saved_model["path"], "saved_model_bytes": saved_model["size_bytes"],
       "keras_bytes": os.path.getsize(os.path.join(model_dir, "model.keras")),
       "tflite": {mode: artifact["path"] for mode, artifact in tflite.items()}, "sizes": sizes,
+      "passed_modes": [mode for mode, artifact in tflite.items() if artifact.get("passed")],
+      "micro": {mode: artifact["micro"] for mode, artifact in tflite.items() if artifact.get("micro")},
       "ops": delegated_ops, "export_passed": report["passed"], "export_failures": report["failures"],
       "export_seconds": [round(value, 2) for value in export_seconds],
       "exporter_seconds": report["seconds"], "verified_examples": report["dataset"]["num_examples"],

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmark.figure import Figure
-from edge.op_delegation import OpDelegation, counted_operators
+from edge.op_delegation import OpDelegation, counted_operators, undelegated_reason
 
 
 # Measured before the project (same CNN, batch 128, 2 cores): where the goal of train_vs_torch_seed comes from.
@@ -95,43 +95,58 @@ def _torch(figure: Figure, details: dict) -> str:
           f"{keras_fit / _SEED_KERAS_FIT:.1f}× its own.")
 
 
-def _latency(architecture: str) -> Callable[[Figure, dict], str]:
+def _best_mode(architecture: str) -> Callable[[Figure, dict], str]:
   def explain(figure: Figure, details: dict) -> str:
     inference = details["inference"]
     threads = str(inference["threads"][0])
-    runtimes = inference["architectures"][architecture]
-    ms = {mode: runtimes[f"litert_{mode}"]["latency_ms"][threads]["median"]
-          for mode in ("float32", "dynamic_int8", "full_int8") if f"litert_{mode}" in runtimes}
-    delegation = runtimes["litert_delegation"]
-    full = delegation["full_int8"]
-    summary = OpDelegation(full["operators"], full["delegated"], full["undelegated"], full["partitions"]).summary()
-    plain = {mode: delegation[mode]["seconds"]["builtin_kernels"] * 1000 for mode in ("float32", "full_int8")}
-    text = (f"Batch 1, {threads} thread{'s' if threads != '1' else ''}: full_int8 {ms['full_int8']:.3f} ms, "
-            f"float32 {ms['float32']:.3f} ms"
-            + (f", dynamic_int8 {ms['dynamic_int8']:.3f} ms ({ms['dynamic_int8'] / ms['float32']:.2f}×)"
-               if "dynamic_int8" in ms else "")
-            + f". In full_int8 {summary}. On LiteRT's own kernels alone (no XNNPACK): float32 {plain['float32']:.3f} "
-              f"ms, full_int8 {plain['full_int8']:.3f} ms.")
-    if "UNIDIRECTIONAL_SEQUENCE_LSTM" in full["undelegated"]:
-      graph = details["models"][architecture].get("lstm_graph")
-      text += (f" The LSTM is exported {graph} (TFLite's UNIDIRECTIONAL_SEQUENCE_LSTM op, not unrolled); XNNPACK has "
-               "no LSTM, so LiteRT's own kernels run it in every mode, and its integer kernel (8-bit weights, 16-bit "
-               "cell state) is slower than the float one at this size.")
-    elif full["partitions"] > delegation["float32"]["partitions"]:
-      text += (f" The integer graph is cut into {full['partitions']} XNNPACK partitions (float32: "
-               f"{delegation['float32']['partitions']}): every operator XNNPACK has no integer kernel for runs on "
-               "LiteRT's reference kernels between them.")
-    elif set(full["undelegated"]) <= {"QUANTIZE", "DEQUANTIZE"} and ms.get("dynamic_int8", ms["full_int8"]) < \
-        ms["full_int8"]:
-      text += (" XNNPACK runs the whole integer graph but the input's QUANTIZE, yet its integer kernels are slower "
-               "here than its dynamic-range ones (int8 weights, float activations): the difference lies in the "
-               "kernels LiteRT brings for this CPU, not in the exported graph.")
+    best = figure.evidence["mode"]
+    ms = figure.evidence["median_ms"]
+    delegation = inference["architectures"][architecture]["litert_delegation"]
+    others = ", ".join(f"{mode} {value:.3f}" for mode, value in ms.items() if mode not in (best, "float32"))
+    text = (f"Batch 1, {threads} thread{'s' if threads != '1' else ''}: {best} {ms[best]:.3f} ms against float32 "
+            f"{ms['float32']:.3f} ms (medians; {others} ms).")
+    for mode in dict.fromkeys(("float32", best)):
+      entry = delegation[mode]
+      summary = OpDelegation(entry["operators"], entry["delegated"], entry["undelegated"], entry["partitions"])
+      seconds = entry["seconds"]
+      text += (f" In {mode} {summary.summary()}; {1000 * seconds['xnnpack']:.3f} ms with XNNPACK, "
+               f"{1000 * seconds['builtin_kernels']:.3f} ms on LiteRT's own kernels alone.")
+    if "UNIDIRECTIONAL_SEQUENCE_LSTM" in delegation[best]["undelegated"]:
+      text += (" XNNPACK has no LSTM kernel: the fused LSTM op runs on LiteRT's own kernels in every mode, and the "
+               "int8 weights only speed up what XNNPACK runs around it.")
+    elif delegation[best]["partitions"] == delegation["float32"]["partitions"] == 1:
+      text += (" Both files run in one XNNPACK partition, so the difference is the kernels alone: XNNPACK's "
+               "dynamic-range ones (int8 weights, each layer's input quantized at run time) against its float32 ones.")
     fixed = delegation["float32"]["seconds"].get("call_without_invoke")
     if fixed is not None:
       text += (f" Setting the input, resetting the state and reading the output cost {fixed * 1000:.4f} ms of every "
-               "call, the model the rest.")
+               "call.")
     return text
   return explain
+
+
+def _partitions(figure: Figure, details: dict) -> str:
+  del details  # the figure's evidence holds the operators
+  undelegated = figure.evidence["undelegated"]
+  return "Outside XNNPACK: " + "; ".join(f"{name} x{count}: {undelegated_reason(name, set())}"
+                                         for name, count in undelegated.items()) + "."
+
+
+def _batch_throughput(figure: Figure, details: dict) -> str:
+  inference = details["inference"]
+  mode = figure.evidence["mode"]
+  single = 1000 * _median(inference["latency_rounds"]["cnn"][f"litert_{mode}"])
+  batch = inference["throughput_batch_size"]
+  fixed = inference["architectures"]["cnn"]["litert_delegation"][mode]["seconds"].get("call_without_invoke")
+  text = (f"LiteRT {mode}, one thread: a batch-1 call takes {single:.4f} ms, a batch-{batch} call "
+          f"{single / figure.value:.4f} ms per example (paired rounds). Batching shares what a call costs besides its "
+          "examples' own work")
+  if fixed is not None:
+    text += (f": setting the input and reading the output take {1000 * fixed:.4f} ms of a call, the delegate's "
+             "dispatch of its operators the rest of that share")
+  return text + (". The CNN's convolutions and dense layers cost the same per example at any batch size, and at "
+                 "batch 1 they are already most of a call: more throughput needs more threads (the batch-32, "
+                 "2-thread column).")
 
 
 def _size(bytes_per_weight: int) -> Callable[[Figure, dict], str]:
@@ -184,9 +199,11 @@ _CAUSES: dict[str, Callable[[Figure, dict], str]] = {
     "train_vs_plain_keras": _training_loop,
     "pipeline_efficiency": _pipeline,
     "train_vs_torch_seed": _torch,
-    "cnn_int8_over_float32_latency": _latency("cnn"),
-    "lstm_int8_over_float32_latency": _latency("lstm"),
-    "transformer_int8_over_float32_latency": _latency("transformer"),
+    "cnn_best_cpu_mode_over_float32_latency": _best_mode("cnn"),
+    "lstm_best_cpu_mode_over_float32_latency": _best_mode("lstm"),
+    "transformer_best_cpu_mode_over_float32_latency": _best_mode("transformer"),
+    "transformer_xnnpack_partitions_float32": _partitions,
+    "litert_batch32_over_batch1_throughput": _batch_throughput,
     "int8_over_float32_size": _size(1),
     "float16_over_float32_size": _size(2),
     "full_int8_integer_only": _float_operators,

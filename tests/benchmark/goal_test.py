@@ -4,13 +4,18 @@ import pytest
 
 from benchmark.goal import GOAL_KEYS, Goal, goal_for
 
-# The figures the benchmark issue asks for, each with its goal.
+# The figures the benchmark issues ask for, each with its goal. The full_int8 CPU latencies became figures of the
+# NPU/MCU artifact, shown without a goal, when the fastest passing mode became the CPU's file.
 _ISSUE_GOALS = {
     "train_vs_plain_keras": (">=", 0.97), "pipeline_efficiency": (">=", 0.95), "train_vs_torch_seed": (">=", 1.8),
-    "cnn_int8_over_float32_latency": ("<=", 0.30), "lstm_int8_over_float32_latency": ("<=", 0.5),
-    "transformer_int8_over_float32_latency": ("<=", 0.5), "int8_over_float32_size": ("<=", 0.26),
-    "float16_over_float32_size": ("<=", 0.51), "full_int8_integer_only": (">=", 1.0), "edge_cold_start_s": ("<=", 0.5), "tf_cold_start_s": ("", None),
-    "export_verify_s": ("<=", 60.0),
+    "cnn_best_cpu_mode_over_float32_latency": ("<=", 0.30), "lstm_best_cpu_mode_over_float32_latency": ("<=", 0.60),
+    "transformer_best_cpu_mode_over_float32_latency": ("<=", 0.60),
+    "transformer_xnnpack_partitions_float32": ("<=", 1), "litert_batch32_over_batch1_throughput": (">=", 3.0),
+    "tflm_arena_kib": ("", None),
+    "cnn_int8_over_float32_latency": ("", None), "lstm_int8_over_float32_latency": ("", None),
+    "transformer_int8_over_float32_latency": ("", None), "int8_over_float32_size": ("<=", 0.26),
+    "float16_over_float32_size": ("<=", 0.51), "full_int8_integer_only": (">=", 1.0), "edge_cold_start_s": ("<=", 0.5),
+    "tf_cold_start_s": ("", None), "export_verify_s": ("<=", 60.0),
 }
 
 

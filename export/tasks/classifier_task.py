@@ -12,7 +12,7 @@ from export.serving import saved_model_export
 from export import verification
 from export.serving import warmup_requests
 from export.artifact_result import ArtifactResult
-from export.tflite.lstm_graph import fused_lstm_logits, unrolled_copy
+from export.tflite.lstm_graph import fused_lstm_logits, unrolled_lstm_logits
 from export.tflite.micro_check import MICRO_EXAMPLES, check_on_micro
 from export.tasks.export_task import ExportTask
 from export.tflite.tflite_modes import TfliteMode
@@ -102,8 +102,7 @@ class ClassifierTask(ExportTask):
       return ((lambda token_ids: fused_lstm_logits(model, token_ids)),
               tf.TensorSpec((1, length), tf.int32, name="token_ids"))
     if isinstance(model, LstmClassifier):
-      unrolled = unrolled_copy(model)
-      return ((lambda token_ids: unrolled(token_ids, training=False)),
+      return ((lambda token_ids: unrolled_lstm_logits(model, token_ids)),
               tf.TensorSpec((None, length), tf.int32, name="token_ids"))
     return (lambda token_ids: model(token_ids, training=False)), tf.TensorSpec((None, length), tf.int32,
                                                                                name="token_ids")

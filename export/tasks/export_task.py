@@ -91,7 +91,8 @@ class ExportTask:
       model_info["lstm_graph_note"] = (
           "fused UNIDIRECTIONAL_SEQUENCE_LSTM ops; their state lives in variable tensors, so a runtime resets the "
           "interpreter's variables before each input" if self.lstm_graph == "fused" else
-          f"unrolled over {artifact.config.data.sequence_length} steps (one set of builtin ops per step)")
+          f"unrolled over {artifact.config.data.sequence_length} steps without a mask (one set of builtin ops per "
+          "step, run by XNNPACK)")
     predicted = reference_logits.argmax(axis=-1)
     return {
         "model": model_info,

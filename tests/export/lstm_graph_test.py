@@ -7,7 +7,8 @@ import tensorflow as tf
 from tensorflow.lite.tools import flatbuffer_utils
 
 from ai_edge_litert import schema_py_generated as schema
-from export.tflite.lstm_graph import fused_lstm_logits, unrolled_copy
+from edge.op_delegation import OpDelegation
+from export.tflite.lstm_graph import fused_lstm_logits, unrolled_lstm_logits
 from export.tflite.tflite_conversion import convert, fused_lstm_ops, write_conversion_saved_model
 from export.tflite.tflite_ops import TfliteOps
 from export.verification import GateRunner
@@ -42,7 +43,7 @@ def test_fused_and_unrolled_graphs_match_keras_including_padding(bidirectional):
   model, ids = _model(bidirectional), _token_ids(40)
   expected = model(ids).numpy()
   np.testing.assert_allclose(fused_lstm_logits(model, tf.constant(ids)).numpy(), expected, atol=1e-5)
-  np.testing.assert_allclose(unrolled_copy(model)(ids).numpy(), expected, atol=1e-5)
+  np.testing.assert_allclose(unrolled_lstm_logits(model, tf.constant(ids)).numpy(), expected, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,28 @@ def test_full_int8_cell_state_range_covers_the_cell_clip(conversion_model):
             if tflite.operatorCodes[op.opcodeIndex].builtinCode == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM]
   # int16 with scale 2**-11 holds +-16, beyond the op's cell clip of 10.
   assert scales == [2.0 ** -11, 2.0 ** -11]
+
+
+def test_xnnpack_runs_every_step_of_the_unrolled_graph(tmp_path):
+  # Keras' own unrolled LSTM kept its states with SELECT_V2 at every step (34 XNNPACK partitions for 64 steps).
+  model = _model(bidirectional=True)
+  saved_model = str(tmp_path / "conversion")
+  write_conversion_saved_model(lambda token_ids: unrolled_lstm_logits(model, token_ids),
+                               tf.TensorSpec((None, SEQUENCE_LENGTH), tf.int32, name="token_ids"), saved_model)
+  ids = _token_ids(40)
+  for mode in ("float32", "dynamic_int8"):
+    path = tmp_path / f"{mode}.tflite"
+    path.write_bytes(convert(saved_model, mode, "text", ""))
+    ops = TfliteOps.read(path)
+    # Two SELECT_V2 in all: the embedding lookups' wrap of negative ids (one per direction), none per step.
+    assert sum(count for (name, _), count in ops.ops.items() if name == "SELECT_V2") <= 2
+    assert ops.variable_tensors == 0
+    delegation = OpDelegation.of_file(str(path))
+    # Outside XNNPACK only what the fused graph has too (the lookups, the lengths, the read-out) and the stacking
+    # of the steps' outputs: nothing per step.
+    undelegated = delegation.undelegated
+    assert delegation.partitions <= 2, delegation.summary()
+    assert not {"STRIDED_SLICE", "SPLIT", "FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL"} & set(undelegated), undelegated
+    assert undelegated.get("SELECT_V2", 0) <= 2, undelegated
+    np.testing.assert_allclose(GateRunner(str(path)).logits(ids), model(ids).numpy(),
+                               atol=1e-4 if mode == "float32" else 0.1)

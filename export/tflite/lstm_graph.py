@@ -18,7 +18,7 @@ call `Interpreter.reset_all_variables()` before each input (`TfliteOps.variable_
 `unrolled_lstm_logits` reads the same way through an LSTM unrolled into builtin ops (`--lstm_graph=unrolled`): no
 mask either (Keras' own unrolled LSTM keeps each state where the mask is off, which put 189 `SELECT_V2` outside
 XNNPACK and cut a graph of 64 steps into 34 partitions), and the input projection of every step in one matrix
-product, so each step adds one small matrix product and the gates. XNNPACK runs all of it in every mode: on the
+product, so each step adds one small matrix product and the gates. XNNPACK runs every step in every mode: on the
 rotten_tomatoes preset (64 steps, one thread) it was the fastest LSTM graph measured in every mode (BENCHMARKS.md,
 "LSTM in TFLite"), at the price of one set of operators per step in the file.
 

@@ -428,7 +428,7 @@ class BenchmarkSuite:
             key, SampleSummary.of_ratios(rounds[f"litert_{best}"], rounds["litert_float32"]),
             f"median batch-1 latency of the fastest LiteRT mode whose file passed its gates ({best} in this run: the "
             f"file the export report recommends for a CPU) over float32's, {per_round}",
-            evidence={"mode": best, "median_ms": {runtime[len("litert_"):]: round(1000 * _median(values), 5)
+            evidence={"mode": best, "median_ms": {runtime[len("litert_"):]: round(1000 * float(np.median(values)), 5)
                                                   for runtime, values in rounds.items()
                                                   if runtime.startswith("litert_")}})
       key = f"{architecture}_int8_over_float32_latency"
@@ -562,11 +562,7 @@ def _fastest_passing_mode(model: dict | None, rounds: dict[str, list[float]]) ->
   if model is None:
     return None
   candidates = [mode for mode in model.get("passed_modes", ()) if f"litert_{mode}" in rounds]
-  return min(candidates, key=lambda mode: _median(rounds[f"litert_{mode}"]), default=None)
-
-
-def _median(values) -> float:
-  return float(np.median(values))
+  return min(candidates, key=lambda mode: np.median(rounds[f"litert_{mode}"]), default=None)
 
 
 def _model_entry(architecture: str, model_dir: str, trained_here: bool, report: dict,

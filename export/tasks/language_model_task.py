@@ -48,7 +48,7 @@ from export.tflite.decode_path_runner import DecodePathRunner
 from export.export_config import ExportConfig
 from export.export_error import ExportError
 from export.tflite.micro_check import MicroCheck
-from export.tflite.next_token_graph import DECODE, PREFILL, generation_signatures
+from export.tflite.next_token_graph import DECODE, PREFILL, generation_signatures, short_prefill_lengths
 from export.tasks.export_task import FIGURES, ExportTask
 from export.tflite.tflite_conversion import write_signature_samples, write_signatures_saved_model
 from export.tflite.tflite_modes import TfliteMode
@@ -261,7 +261,7 @@ class LanguageModelTask(ExportTask):
     path = os.path.join(work_dir, "representative.npz")
     samples = {PREFILL: {"tokens": windows}}
     samples.update({short_prefill_key(length): {"tokens": windows[:, :, :length]}
-                    for length in model.prefill_lengths() if length < self.sequence_length})
+                    for length in short_prefill_lengths(model)})
     if len(decoded):
       samples[DECODE] = decode
     write_signature_samples(samples, path)

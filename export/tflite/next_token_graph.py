@@ -98,5 +98,10 @@ def generation_signatures(model: keras.Model, **options) -> dict[str, tuple[Call
                                                                                        name="input_pos"),
                         *cache_specs]),
       **{short_prefill_key(length): (prefill, [tf.TensorSpec((1, length), tf.int32, name="tokens")])
-         for length in model.prefill_lengths() if length < model.sequence_length},
+         for length in short_prefill_lengths(model)},
   }
+
+
+def short_prefill_lengths(model: keras.Model) -> list[int]:
+  """The lengths of a language model's prefills shorter than its window (`prefill_<n>` signatures)."""
+  return [length for length in model.prefill_lengths() if length < model.sequence_length]
